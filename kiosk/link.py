@@ -1,0 +1,200 @@
+"""The agent's one Socket.IO connection to the server's `/kiosk` namespace.
+
+A supervisor thread connects and reconnects forever with back-off, from the first start on (the
+server may be down when the Pi boots). `call()` sends an event and waits for its acknowledgement;
+it may be used from several threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from typing import Callable
+
+from . import protocol
+from .config import ServerConfig
+
+log = logging.getLogger("kiosk.link")
+
+
+class LinkDown(Exception):
+    """The event could not be handed to the server (not connected). Nothing was sent."""
+
+
+class NoAnswer(Exception):
+    """The event was sent but no acknowledgement came (timeout or the link dropped meanwhile).
+
+    The server may or may not have acted on it.
+    """
+
+
+_DROPPED = object()
+
+
+def default_client_factory():
+    """A python-socketio client whose reconnection is left to `Link` (see `Link._supervise`)."""
+    import socketio
+
+    return socketio.Client(reconnection=False, handle_sigint=False)
+
+
+class Link:
+    """Keeps the agent connected and carries acknowledged calls."""
+
+    def __init__(
+        self,
+        server: ServerConfig,
+        *,
+        client_factory: Callable[[], object] = default_client_factory,
+        backoff_min_s: float = 0.5,
+        backoff_max_s: float = 10.0,
+        on_change: Callable[[bool], None] | None = None,
+    ):
+        self.server = server
+        self._client_factory = client_factory
+        self._backoff = (backoff_min_s, backoff_max_s)
+        self._on_change = on_change or (lambda up: None)
+        self._lock = threading.Lock()
+        self._pending: set[tuple[threading.Event, list]] = set()
+        self._connected = threading.Event()
+        self._dropped = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_refusal = ""
+        self._sio = self._new_client()
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    def _new_client(self):
+        sio = self._client_factory()
+        sio.on("connect", self._handle_connect, namespace=protocol.NAMESPACE)
+        sio.on("disconnect", self._handle_disconnect, namespace=protocol.NAMESPACE)
+        sio.on("connect_error", self._handle_connect_error, namespace=protocol.NAMESPACE)
+        return sio
+
+    def start(self) -> None:
+        """Start the supervisor thread (returns at once; see `wait_connected`)."""
+        self._thread = threading.Thread(target=self._supervise, name="kiosk-link", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Disconnect and stop reconnecting."""
+        self._stop.set()
+        self._dropped.set()
+        try:
+            self._sio.disconnect()
+        except Exception:  # noqa: BLE001 - shutting down: whatever the client's state, carry on
+            pass
+        if self._thread:
+            self._thread.join(timeout=self.server.connect_timeout_s + 5)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float | None = None) -> bool:
+        """Block until connected (True) or `timeout` passed (False)."""
+        return self._connected.wait(timeout)
+
+    def _supervise(self) -> None:
+        # python-socketio's own `connect(retry=True)` blocks inside a loop that `shutdown()` cannot
+        # abort and that gives up when the namespace is refused; this loop retries every failure
+        # and ends cleanly on `stop()`.
+        delay = self._backoff[0]
+        while not self._stop.is_set():
+            if self._connected.is_set():
+                self._dropped.wait()
+                continue
+            try:
+                self._dropped.clear()
+                self._sio.connect(
+                    self.server.url,
+                    namespaces=[protocol.NAMESPACE],
+                    auth={"device": self.server.device, "token": self.server.token},
+                    transports=["websocket"],
+                    wait_timeout=self.server.connect_timeout_s,
+                )
+                delay = self._backoff[0]
+                continue
+            except Exception as exc:  # noqa: BLE001 - socketio raises ConnectionError or ValueError; retry all
+                if not self._last_refusal:
+                    log.warning("cannot reach the server at %s: %s; retrying in %.1f s", self.server.url, exc, delay)
+                else:
+                    log.debug("connect failed: %s", exc)
+                try:
+                    self._sio.disconnect()
+                except Exception:  # noqa: BLE001
+                    pass
+            self._stop.wait(delay * (0.75 + random.random() / 2))
+            delay = min(delay * 2, self._backoff[1])
+
+    # -- socket.io handlers (run on the client's threads) ---------------------------------------
+
+    def _handle_connect(self) -> None:
+        log.info("connected to %s as %s", self.server.url, self.server.device)
+        self._last_refusal = ""
+        self._connected.set()
+        self._on_change(True)
+
+    def _handle_disconnect(self, reason=None) -> None:
+        was_up = self._connected.is_set()
+        self._connected.clear()
+        with self._lock:
+            pending = list(self._pending)
+        for done, box in pending:
+            box.append(_DROPPED)
+            done.set()
+        self._dropped.set()
+        if was_up:
+            log.warning("disconnected from the server (%s); reconnecting", reason)
+            self._on_change(False)
+
+    def _handle_connect_error(self, data=None) -> None:
+        message = data.get("message") if isinstance(data, dict) else str(data)
+        if message == "unauthorized":
+            if self._last_refusal != message:
+                log.error(
+                    "the server REFUSED this kiosk (unauthorized): check [server] device = %r and its token;"
+                    " a revoked device needs a new token from `python -m server add-device`. Still retrying.",
+                    self.server.device,
+                )
+            self._last_refusal = message
+        else:
+            log.warning("connection refused by the server: %s", message)
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def call(self, event: str, data: dict, timeout: float) -> object:
+        """Send `event` and return the server's acknowledgement.
+
+        Raises LinkDown when not connected (nothing sent), NoAnswer when sent but unanswered in time.
+        """
+        # Not Client.call(): its docs say it is not thread-safe, and holding a lock through its wait
+        # would let a slow rating delay a citizen's ticket. Emit under the lock, wait outside it.
+        done = threading.Event()
+        box: list = []
+
+        def ack(*args):
+            box.append(args[0] if len(args) == 1 else (list(args) or None))
+            done.set()
+
+        pending = (done, box)
+        with self._lock:
+            if not self._connected.is_set():
+                raise LinkDown("not connected to the server")
+            self._pending.add(pending)
+            try:
+                self._sio.emit(event, data, namespace=protocol.NAMESPACE, callback=ack)
+            except Exception as exc:  # noqa: BLE001 - BadNamespaceError, socket errors: nothing left
+                self._pending.discard(pending)
+                raise LinkDown(f"cannot send {event}: {exc}") from exc
+        try:
+            if not done.wait(timeout):
+                raise NoAnswer(f"no answer to {event} within {timeout:g} s")
+        finally:
+            with self._lock:
+                self._pending.discard(pending)
+        if box[0] is _DROPPED:
+            raise NoAnswer(f"the link dropped before the answer to {event}")
+        return box[0]

@@ -1,0 +1,34 @@
+"""Names of the `/kiosk` Socket.IO namespace and its events, as the server defines them.
+
+Kept in one place on the kiosk side; they must match `server/events.py` and docs/protocol.md.
+"""
+
+NAMESPACE = "/kiosk"
+
+TICKET = "ticket"
+RATING = "rating"
+STATUS = "status"
+PRINT_FAILED = "print_failed"
+# Proposed for the counter keypad role: {"id": UUID, "action": "next"|"recall"|...} -> {"ok": true, ...}.
+COUNTER = "counter"
+
+# Error codes of an answer that will not change if the same event is sent again: the outbox gives
+# up on them (dead-letter table) instead of retrying forever. `internal` is worth retrying.
+PERMANENT_ERRORS = frozenset(
+    {"bad_request", "unknown_service", "service_closed", "daily_limit", "forbidden", "unauthorized", "not_found"}
+)
+
+# Printer states reported in `status`.
+PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline", "none")
+
+
+def is_ok(answer: object) -> bool:
+    """True for an acknowledgement of the form {"ok": true, ...}."""
+    return isinstance(answer, dict) and answer.get("ok") is True
+
+
+def error_of(answer: object) -> tuple[str, str]:
+    """(code, message) of an error answer; a malformed answer reads as ('internal', ...)."""
+    if isinstance(answer, dict) and answer.get("ok") is False:
+        return str(answer.get("error") or "internal"), str(answer.get("message") or "")
+    return "internal", f"unexpected answer: {answer!r}"[:200]

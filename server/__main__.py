@@ -1,0 +1,124 @@
+"""`python -m server`: init, demo, run, add-device, add-user, set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import admin, create_app, demo
+
+
+def _app(instance: str):
+    return create_app({"INSTANCE_PATH": instance})
+
+
+def _close(app):
+    app.extensions["qms_close"]()
+
+
+@click.group()
+def cli():
+    """Máy chủ hệ thống xếp hàng và đánh giá hài lòng — queue and satisfaction server."""
+
+
+instance_opt = click.option("--instance", default="instance", show_default=True, help="Instance folder (database, config).")
+
+
+@cli.command()
+@instance_opt
+def init(instance):
+    """Create or migrate the database."""
+    app = _app(instance)
+    click.echo(f"Cơ sở dữ liệu sẵn sàng: {app.extensions['qms'].store.path}")
+    _close(app)
+
+
+@cli.command("demo")
+@instance_opt
+@click.option("--json-out", type=click.Path(), help="Also write the secrets as JSON here.")
+@click.option("--hours/--always-open", default=False, help="Use real opening hours instead of always open.")
+def demo_cmd(instance, json_out, hours):
+    """Load the demo center and print its logins and device tokens (shown once)."""
+    app = _app(instance)
+    qms = app.extensions["qms"]
+    if qms.store.read()["services"].count:
+        click.echo("Đã có dữ liệu; bỏ qua (the database already has a center).", err=True)
+        _close(app)
+        sys.exit(1)
+    secrets_ = qms.admin(lambda db, now: demo.load(db, now, always_open=not hours))
+    for u in secrets_["users"]:
+        click.echo(f"user {u['username']:10} role {u['role']:10} password {u['password']}"
+                   + (f"  api_token {u['api_token']}" if u["api_token"] else ""))
+    for d in secrets_["devices"]:
+        click.echo(f"device {d['id']:10} roles {','.join(d['roles']):8} counter {d['counter'] or '-'}  token {d['token']}")
+    if json_out:
+        Path(json_out).write_text(json.dumps(secrets_, ensure_ascii=False, indent=2))
+        Path(json_out).chmod(0o600)
+    _close(app)
+
+
+@cli.command()
+@instance_opt
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=100, show_default=True, type=int)
+def run(instance, host, port, threads):
+    """Serve (gunicorn, one worker, many threads)."""
+    from .serve import run_gunicorn
+
+    instance = str(Path(instance).resolve())
+    _close(_app(instance))  # migrate once in the foreground, so errors show here
+    click.echo(f"Máy chủ: http://{host}:{port}/")
+    run_gunicorn(lambda: create_app({"INSTANCE_PATH": instance}), host, port, threads)
+
+
+@cli.command("add-device")
+@instance_opt
+@click.argument("device_id")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(admin.DEVICE_ROLES))
+@click.option("--counter", type=int)
+@click.option("--name", default="")
+def add_device(instance, device_id, roles, counter, name):
+    """Add a device (or give it a new token); prints its token once."""
+    app = _app(instance)
+    try:
+        d = app.extensions["qms"].admin(admin.add_device, device_id=device_id, roles=list(roles),
+                                        counter=counter, name=name, actor="cli")
+        click.echo(f"device {d['id']} token {d['token']}")
+    finally:
+        _close(app)
+
+
+@cli.command("add-user")
+@instance_opt
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(admin.ROLES))
+@click.option("--name", "full_name", default="")
+@click.option("--counter", type=int)
+@click.option("--api-token", is_flag=True, help="Also create an API token.")
+def add_user(instance, username, role, full_name, counter, api_token):
+    """Add a user; prints a random password (and API token) once."""
+    app = _app(instance)
+    try:
+        u = app.extensions["qms"].admin(admin.add_user, username=username, role=role, full_name=full_name,
+                                        counter=counter, api_token=api_token, actor="cli")
+        click.echo(f"user {u['username']} password {u['password']}" + (f" api_token {u['api_token']}" if u["api_token"] else ""))
+    finally:
+        _close(app)
+
+
+def main():
+    from .errors import QmsError
+
+    try:
+        cli(prog_name="python -m server")
+    except QmsError as exc:
+        click.echo(f"Lỗi: {exc.message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Setting up a center: services, counters, users and devices. Write functions for `Store.write`.
+
+Secrets (passwords, tokens) are generated here, returned once, and only their hashes are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlite_utils import Database
+
+from . import auth, settings
+from .engine import audit
+from .engine.catalog import validate_hours
+from .errors import BadRequest, Conflict, NotFound
+
+ROLES = ("officer", "supervisor", "admin")
+DEVICE_ROLES = ("ticket", "rating", "display", "counter")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def add_service(db: Database, now: float, *, code: str, name_vi: str, name_en: str = "", prefix: str = "",
+                first_number: int = 1, digits: int = 3, daily_limit: int | None = None,
+                hours: list | None = None, room: str = "", sort: int = 0, actor: str = "system") -> dict:
+    """Create or update a service."""
+    if not _CODE.match(code or ""):
+        raise BadRequest(f"mã lĩnh vực '{code}' chỉ gồm chữ, số, '-' và '_' (tối đa 16)")
+    if not name_vi:
+        raise BadRequest("thiếu tên lĩnh vực (name_vi)")
+    if not isinstance(first_number, int) or first_number < 0:
+        raise BadRequest("first_number phải là số nguyên không âm")
+    if daily_limit is not None and (not isinstance(daily_limit, int) or daily_limit < 1):
+        raise BadRequest("daily_limit phải là số nguyên dương hoặc để trống")
+    row = {"code": code, "name_vi": name_vi, "name_en": name_en, "prefix": prefix,
+           "first_number": first_number, "digits": digits, "daily_limit": daily_limit,
+           "hours": json.dumps(validate_hours(hours)) if hours is not None else None,
+           "room": room, "sort": sort, "active": 1}
+    db["services"].upsert(row, pk="code")
+    audit.record(db, now, actor, "service.save", code, **row)
+    return row
+
+
+def add_counter(db: Database, now: float, *, number: int, services: list[str], name: str = "",
+                room: str = "", actor: str = "system") -> dict:
+    """Create or update a counter and the services it serves."""
+    if not isinstance(number, int) or number < 1:
+        raise BadRequest("số quầy phải là số nguyên dương")
+    known = {r["code"] for r in db.query("SELECT code FROM services")}
+    missing = [s for s in services if s not in known]
+    if missing:
+        raise BadRequest(f"lĩnh vực không tồn tại: {', '.join(missing)}")
+    row = {"number": number, "name": name or f"Quầy {number}", "services": json.dumps(services),
+           "room": room, "active": 1}
+    if db["counters"].count_where("number = ?", [number]):
+        db["counters"].update(number, row)
+    else:
+        db["counters"].insert({**row, "state": "open", "state_since": now})
+    audit.record(db, now, actor, "counter.save", number, services=services, name=row["name"])
+    return row
+
+
+def add_user(db: Database, now: float, *, username: str, role: str, full_name: str = "",
+             password: str | None = None, api_token: bool = False, counter: int | None = None,
+             actor: str = "system") -> dict:
+    """Create a user; returns the row plus the one-time `password` and/or `api_token`."""
+    if role not in ROLES:
+        raise BadRequest(f"vai trò phải là một trong {', '.join(ROLES)}")
+    if not re.match(r"^[A-Za-z0-9_.-]{2,40}$", username or ""):
+        raise BadRequest("tên đăng nhập 2-40 ký tự: chữ, số, '.', '-', '_'")
+    if db["users"].count_where("username = ?", [username]):
+        raise Conflict(f"tên đăng nhập '{username}' đã tồn tại")
+    password = password or auth.new_token()[:12]
+    token = auth.new_token() if api_token else None
+    row = {"username": username, "full_name": full_name, "role": role,
+           "password_hash": auth.hash_password(password),
+           "api_token_hash": auth.token_hash(token) if token else None,
+           "counter": counter, "active": 1, "created_at": now}
+    user_id = db["users"].insert(row).last_pk
+    audit.record(db, now, actor, "user.add", username, role=role)
+    return {"id": user_id, "username": username, "role": role, "password": password, "api_token": token}
+
+
+def add_device(db: Database, now: float, *, device_id: str, roles: list[str], counter: int | None = None,
+               name: str = "", room: str = "", actor: str = "system") -> dict:
+    """Create a device, or give an existing one a new token; returns the one-time `token`."""
+    if not _CODE.match(device_id or "") and not re.match(r"^[A-Za-z0-9_.-]{1,40}$", device_id or ""):
+        raise BadRequest("mã thiết bị 1-40 ký tự: chữ, số, '.', '-', '_'")
+    bad = [r for r in roles if r not in DEVICE_ROLES]
+    if bad or not roles:
+        raise BadRequest(f"vai trò thiết bị phải thuộc {', '.join(DEVICE_ROLES)}")
+    if ("rating" in roles or "counter" in roles) and counter is None:
+        raise BadRequest("thiết bị đánh giá hoặc bàn phím quầy phải gắn với một quầy (counter)")
+    if counter is not None and not db["counters"].count_where("number = ?", [counter]):
+        raise BadRequest(f"quầy {counter} không tồn tại")
+    token = auth.new_token()
+    row = {"id": device_id, "name": name or device_id, "roles": json.dumps(roles),
+           "token_hash": auth.token_hash(token), "counter": counter, "room": room, "active": 1,
+           "created_at": now}
+    db["devices"].upsert(row, pk="id")
+    audit.record(db, now, actor, "device.save", device_id, roles=roles, counter=counter)
+    return {"id": device_id, "roles": roles, "counter": counter, "token": token}
+
+
+def revoke_device(db: Database, now: float, *, device_id: str, actor: str = "system") -> None:
+    """Refuse the device's token from now on."""
+    if not db["devices"].count_where("id = ?", [device_id]):
+        raise NotFound(f"thiết bị '{device_id}' không tồn tại")
+    db.execute("UPDATE devices SET active = 0, online = 0 WHERE id = ?", [device_id])
+    audit.record(db, now, actor, "device.revoke", device_id)
+
+
+def set_setting(db: Database, now: float, *, name: str, value, actor: str = "system") -> None:
+    """Change a live setting (e.g. the display's notice text)."""
+    spec = settings.BY_NAME.get(name)
+    if spec is None or not spec.live:
+        raise BadRequest(f"'{name}' không phải một cài đặt thay đổi được khi chạy")
+    try:
+        value = settings.coerce(name, value)
+    except (ValueError, TypeError) as exc:
+        raise BadRequest(f"giá trị không hợp lệ cho {name}: {exc}") from None
+    db["settings"].upsert({"name": name, "value": json.dumps(value, ensure_ascii=False),
+                           "updated_at": now, "updated_by": actor}, pk="name")
+    audit.record(db, now, actor, "setting.set", name, value=value)

@@ -1,0 +1,125 @@
+"""The server's running state, one per app: store, settings, clock and the broadcaster."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from . import settings as settings_mod
+from .engine.config import EngineConfig
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Qms:
+    """What every surface needs: `write()` for engine operations, `cfg()`, `setting()`, `now()`."""
+
+    def __init__(self, store: Store, values: dict[str, Any], clock: Callable[[], float] = time.time):
+        self.store = store
+        self.values = values
+        self.clock = clock
+        self._live: dict[str, Any] = {}
+        self._live_loaded_at = 0.0
+        self._live_lock = threading.Lock()
+        self.connections: dict[str, dict] = {}  # Socket.IO sid -> who is on the other end
+        self.broadcaster: Broadcaster | None = None
+
+    def now(self) -> float:
+        return self.clock()
+
+    # -- settings ----------------------------------------------------------------------------
+    def setting(self, name: str) -> Any:
+        """A setting's value; live ones may be overridden from the settings table."""
+        spec = settings_mod.BY_NAME[name]
+        if spec.live:
+            live = self._live_values()
+            if name in live:
+                return live[name]
+        return self.values[name]
+
+    def _live_values(self) -> dict[str, Any]:
+        # Re-read at most every few seconds so a change made by another process shows up too.
+        if time.monotonic() - self._live_loaded_at > 5:
+            with self._live_lock:
+                rows = self.store.read().query("SELECT name, value FROM settings")
+                self._live = {r["name"]: json.loads(r["value"]) for r in rows}
+                self._live_loaded_at = time.monotonic()
+        return self._live
+
+    def invalidate_settings(self) -> None:
+        self._live_loaded_at = 0.0
+
+    def cfg(self) -> EngineConfig:
+        return EngineConfig.from_settings(self.setting)
+
+    # -- writes ------------------------------------------------------------------------------
+    def write(self, fn: Callable[..., Any], **kwargs) -> Any:
+        """Run an engine operation `fn(db, cfg, now, **kwargs)` durably; `now` is taken in the
+        writer so that issue times follow the order in which sequence numbers are given."""
+        cfg = self.cfg()
+        clock = self.clock
+        return self.store.write(lambda db: fn(db, cfg, clock(), **kwargs))
+
+    def admin(self, fn: Callable[..., Any], **kwargs) -> Any:
+        """Run an admin function `fn(db, now, **kwargs)` durably."""
+        clock = self.clock
+        result = self.store.write(lambda db: fn(db, clock(), **kwargs))
+        self.invalidate_settings()
+        return result
+
+
+class Broadcaster:
+    """Coalesces "something changed" into at most one push per interval for each listener.
+
+    The writer marks it dirty after every commit; a background task rebuilds and emits the
+    snapshots, so a burst of 500 writes a second costs a few snapshots, not 500."""
+
+    def __init__(self, socketio, interval_s: float):
+        self.socketio = socketio
+        self.interval_s = interval_s
+        self._listeners: list[Callable[[], None]] = []
+        self._dirty = threading.Event()
+        self._stopped = False
+        self._started = False
+        self._lock = threading.Lock()
+
+    def add(self, push: Callable[[], None]) -> None:
+        """Register a function that builds and emits one kind of snapshot."""
+        self._listeners.append(push)
+
+    def mark(self) -> None:
+        self._dirty.set()
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    self._started = True
+                    self.socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._dirty.wait(timeout=1.0)
+            if self._stopped:
+                break
+            if not self._dirty.is_set():
+                continue
+            self._dirty.clear()
+            self.flush()
+            time.sleep(self.interval_s)
+
+    def flush(self) -> None:
+        """Push every snapshot now."""
+        for push in list(self._listeners):
+            if self._stopped:
+                return
+            try:
+                push()
+            except Exception:
+                log.exception("broadcast failed")
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._dirty.set()

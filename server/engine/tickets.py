@@ -1,0 +1,130 @@
+"""Issuing tickets: the daily gap-free sequence, limits, opening hours and the wait estimate."""
+
+from __future__ import annotations
+
+import math
+
+from sqlite_utils import Database
+
+from ..errors import DailyLimit, IdempotencyConflict, IllegalTransition, NotFound, ServiceClosed
+from . import audit, catalog
+from .config import EngineConfig
+
+
+def format_code(service: dict, seq: int) -> str:
+    """'A' + 001 for prefixed services, the bare number ('1001') for the others."""
+    if service["prefix"]:
+        return f"{service['prefix']}{seq:0{service['digits']}d}"
+    return str(seq)
+
+
+def issue(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, service: str,
+          priority: bool = False, device_id: str | None = None, actor: str = "system") -> dict:
+    """Issue a ticket (or return the one already issued under `ticket_id`); returns `info()`."""
+    existing = get(db, ticket_id)
+    if existing is not None:
+        if existing["origin_service"] != service or bool(existing["priority"]) != bool(priority):
+            raise IdempotencyConflict(f"Mã {ticket_id} đã được dùng cho một phiếu khác")
+        return info(db, cfg, existing)
+    svc = catalog.service(db, service)
+    local = cfg.local(now)
+    if not catalog.is_open(svc["hours"], local):
+        raise ServiceClosed(f"Lĩnh vực {svc['name_vi']} đang ngoài giờ tiếp nhận", service=service)
+    day = local.date().isoformat()
+    count, last = next(db.query(
+        "SELECT count(*), max(seq) FROM tickets WHERE day = ? AND origin_service = ?", [day, service]
+    )).values()
+    if svc["daily_limit"] is not None and count >= svc["daily_limit"]:
+        raise DailyLimit(f"Lĩnh vực {svc['name_vi']} đã hết số trong ngày ({svc['daily_limit']})",
+                         service=service)
+    seq = svc["first_number"] if last is None else last + 1
+    ahead = waiting_ahead(db, day, service, priority)
+    row = {
+        "id": ticket_id, "day": day, "origin_service": service, "service": service, "seq": seq,
+        "code": format_code(svc, seq), "priority": int(bool(priority)), "state": "waiting",
+        "issued_at": now, "device_id": device_id, "waiting_ahead": ahead,
+        "eta_minutes": eta_minutes(db, cfg, now, service, ahead),
+    }
+    db["tickets"].insert(row)
+    audit.record(db, now, actor, "ticket.issue", ticket_id, code=row["code"], service=service,
+                 priority=bool(priority))
+    return info(db, cfg, row)
+
+
+def get(db: Database, ticket_id: str) -> dict | None:
+    """The ticket row or None."""
+    rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+    return rows[0] if rows else None
+
+
+def find(db: Database, cfg: EngineConfig, now: float, ref: str) -> dict:
+    """A ticket by id, or by code among today's tickets; NotFound otherwise."""
+    row = get(db, ref)
+    if row is None:
+        rows = list(db.query("SELECT * FROM tickets WHERE day = ? AND code = ? ORDER BY issued_at DESC",
+                             [cfg.day(now), ref]))
+        row = rows[0] if rows else None
+    if row is None:
+        raise NotFound(f"Không tìm thấy số {ref}")
+    return row
+
+
+def info(db: Database, cfg: EngineConfig, row: dict) -> dict:
+    """The ticket as the protocol sends it to a kiosk."""
+    svc = catalog.service(db, row["service"], active_only=False)
+    track = f"{cfg.track_url.rstrip('/')}/{row['id']}" if cfg.track_url else None
+    return {
+        "id": row["id"], "code": row["code"], "service": row["service"],
+        "service_name": svc["name_vi"], "service_name_en": svc["name_en"],
+        "issued_at": cfg.iso(row["issued_at"]), "waiting_ahead": row["waiting_ahead"],
+        "eta_minutes": row["eta_minutes"], "priority": bool(row["priority"]),
+        "counters": catalog.counters_serving(db, row["service"]), "state": row["state"],
+        "center_name": cfg.center_name, "unit_name": cfg.unit_name, "track_url": track,
+        "timezone": str(cfg.tz),
+    }
+
+
+def waiting_ahead(db: Database, day: str, service: str, priority: bool) -> int:
+    """Tickets of the service waiting before a new one (priority ones jump normal ones)."""
+    extra = "AND priority = 1" if priority else ""
+    return next(db.query(
+        f"SELECT count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? AND service = ? {extra}",
+        [day, service]))["n"]
+
+
+def average_service_minutes(db: Database, cfg: EngineConfig, service: str) -> float:
+    """Mean of the service's last few service times, or the configured default."""
+    rows = list(db.query(
+        """SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
+           WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL
+           ORDER BY finished_at DESC LIMIT ?""", [service, cfg.estimate_sample]))
+    durations = [r["d"] for r in rows if r["d"] is not None and r["d"] >= 0]
+    if not durations:
+        return cfg.default_service_minutes
+    return sum(durations) / len(durations) / 60.0
+
+
+def eta_minutes(db: Database, cfg: EngineConfig, now: float, service: str, ahead: int) -> int:
+    """Estimated wait in whole minutes: tickets ahead × mean service time ÷ open counters."""
+    open_counters = [c for c in catalog.counters(db) if service in c["services"] and c["state"] == "open"]
+    staffed = [c for c in open_counters if c["officer_id"] is not None]
+    capacity = max(1, len(staffed) or len(open_counters))
+    return int(math.ceil(ahead * average_service_minutes(db, cfg, service) / capacity))
+
+
+def cancel_unprinted(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, reason: str,
+                     device_id: str | None, actor: str) -> dict:
+    """A kiosk could not print the ticket: it must never be called. Idempotent."""
+    row = get(db, ticket_id)
+    if row is None:
+        raise NotFound(f"Không tìm thấy phiếu {ticket_id}")
+    if device_id is not None and row["device_id"] not in (None, device_id):
+        raise IllegalTransition("Phiếu này do thiết bị khác cấp")
+    if row["state"] == "cancelled":
+        return {"ticket_id": ticket_id, "state": "cancelled"}
+    if row["state"] != "waiting":
+        raise IllegalTransition(f"Số {row['code']} đã được gọi, không huỷ được")
+    db.execute("UPDATE tickets SET state = 'cancelled', cancel_reason = ? WHERE id = ?",
+               [reason[:200], ticket_id])
+    audit.record(db, now, actor, "ticket.print_failed", ticket_id, code=row["code"], reason=reason[:200])
+    return {"ticket_id": ticket_id, "state": "cancelled"}

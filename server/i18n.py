@@ -1,0 +1,82 @@
+"""Languages: Vietnamese first, English available (Flask-Babel).
+
+Source strings are Vietnamese; `translations/en/LC_MESSAGES/messages.po` holds the English.
+The .po file is compiled to .mo at start when the .mo is missing or older, so no build step is
+needed on a kiosk or a fresh clone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, has_request_context, request
+from flask_babel import Babel, get_locale
+
+from .errors import QmsError
+
+LANGUAGES = ("vi", "en")
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+# Error messages by code, for clients that asked for English.
+ERRORS_EN = {
+    "bad_request": "Bad request",
+    "unauthorized": "Not signed in or wrong token",
+    "forbidden": "Not allowed",
+    "not_found": "Not found",
+    "unknown_service": "Unknown or inactive service",
+    "unknown_counter": "Unknown counter",
+    "service_closed": "The service is outside its opening hours",
+    "daily_limit": "The service has reached its daily limit",
+    "illegal_transition": "Not allowed in the current state",
+    "counter_paused": "The counter is paused",
+    "no_ticket": "The counter has no ticket in hand",
+    "ticket_in_hand": "Finish or transfer the ticket in hand first",
+    "queue_empty": "Nobody is waiting",
+    "counter_busy": "Another officer is signed in at this counter",
+    "not_your_ticket": "That ticket is not at your counter",
+    "id_conflict": "The event id was already used for another request",
+    "internal": "Internal error",
+}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config.get("QMS_LANGUAGE", "vi")
+    asked = request.args.get("lang") or request.cookies.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or current_app.config.get("QMS_LANGUAGE", "vi")
+
+
+def compile_catalogs() -> None:
+    """Compile each .po to .mo when needed."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo)
+
+
+def init_app(app) -> None:
+    try:
+        compile_catalogs()
+    except OSError:  # a read-only install: use whatever .mo is there
+        pass
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("QMS_LANGUAGE", "vi"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+
+
+def localized_message(exc: QmsError) -> str:
+    """The error's message in the caller's language."""
+    if has_request_context() and str(get_locale()) == "en":
+        return ERRORS_EN.get(exc.code, exc.message)
+    return exc.message

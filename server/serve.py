@@ -1,0 +1,51 @@
+"""Serving the app: gunicorn in production, a werkzeug thread server for tests and tools."""
+
+from __future__ import annotations
+
+import threading
+
+from werkzeug.serving import make_server
+
+
+class ThreadedServer:
+    """The real server (HTTP + Socket.IO over websocket) on a port, in a background thread."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
+        self._server = make_server(host, port, app, threaded=True)
+        self._server.daemon_threads = True
+        self.host, self.port = host, self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="qms-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "ThreadedServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+def run_gunicorn(factory, host: str, port: int, threads: int = 100) -> None:
+    """Serve with gunicorn: one worker (one writer, one in-memory connection map), many threads."""
+    from gunicorn.app.base import BaseApplication
+
+    class App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 0)  # websockets are long-lived; don't kill the worker
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return factory()
+
+    App().run()

@@ -1,0 +1,103 @@
+"""Every setting of the server, declared once: name, default, type and help.
+
+Values come, last wins: the defaults below, the instance's `config.toml`, environment variables
+`QMS_<NAME>` (upper case), the `config` dict given to `create_app`, and for settings marked
+`live` the `settings` table that an administrator edits at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    live: bool = False  # may be changed at run time from the settings table
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("center_name", "Trung tâm Phục vụ hành chính công", "Name of the center shown on pages and tickets.", live=True),
+    Setting("unit_name", "UBND PHƯỜNG", "Name of the commune or ward printed above the center's name.", live=True),
+    Setting("timezone", "Asia/Ho_Chi_Minh", "The center's time zone: the daily ticket sequence resets at its midnight."),
+    Setting("language", "vi", "Default language of pages and messages (vi or en)."),
+    Setting("priority_policy", "strict", "Priority tickets: 'strict' (always first) or 'interleave:N' (one after every N normal ones).", live=True),
+    Setting("rating_window_s", 120, "Seconds after a ticket is finished during which a press at its counter's terminal rates it.", live=True),
+    Setting("rating_labels", {"5": "Rất hài lòng", "4": "Hài lòng", "3": "Bình thường", "2": "Không hài lòng", "1": "Rất không hài lòng"}, "Label of each score, 1 to 5.", live=True),
+    Setting("rating_buttons", [5, 4, 3, 2], "Scores given by a rating terminal's buttons, left to right.", live=True),
+    Setting("default_service_minutes", 6.0, "Service time assumed for wait estimates before a service has history.", live=True),
+    Setting("estimate_sample", 20, "How many recent services of a service the wait estimate averages."),
+    Setting("notice_text", "Xin chào quý khách. Vui lòng lấy số thứ tự và chờ đến lượt.", "Ticker text on the waiting-room display.", live=True),
+    Setting("track_url", "", "Base URL of the citizens' ticket-tracking page printed as a QR code; empty for none.", live=True),
+    Setting("ping_interval", 10, "Socket.IO ping interval in seconds: how soon a dead link is noticed."),
+    Setting("ping_timeout", 10, "Socket.IO ping timeout in seconds."),
+    Setting("max_payload_bytes", 2_000_000, "Largest Socket.IO message accepted; bigger ones drop the connection."),
+    Setting("write_batch_max", 256, "Most writes committed together by the writer thread (group commit)."),
+    Setting("sqlite_synchronous", "FULL", "SQLite synchronous mode: FULL makes every acknowledged write survive a power cut."),
+    Setting("broadcast_interval_ms", 250, "Snapshots to displays and boards are coalesced to at most one per interval."),
+    Setting("recent_calls", 8, "How many recent calls the display snapshot carries."),
+    Setting("message_queue", None, "Socket.IO message queue URL (e.g. redis://) for running several server processes."),
+    Setting("secret_key", None, "Flask secret key; generated once into the instance folder when not set."),
+    Setting("login_throttle", 5, "Wrong passwords in a row after which sign-in slows down."),
+    Setting("voice_repeat", 2, "How many times the display says a call.", live=True),
+    Setting("voice_mode", "number", "Read numbers in full ('number') or digit by digit ('digits').", live=True),
+    Setting("voice_clips", None, "Folder of recorded clips; defaults to <instance>/voice/clips."),
+    Setting("spotlight_seconds", 15, "How long the display's spotlight holds a call.", live=True),
+    Setting("alert_low_share", 0.5, "Alert when the share of ratings of 2 or less exceeds this...", live=True),
+    Setting("alert_low_window_min", 15, "...within this many minutes...", live=True),
+    Setting("alert_low_min_count", 4, "...counting at least this many ratings.", live=True),
+    Setting("alert_wait_min", 30, "Alert when a citizen of a service has waited longer than this many minutes.", live=True),
+    Setting("alert_offline_s", 60, "Alert when a device has been offline longer than this many seconds.", live=True),
+    Setting("alert_unattributed_count", 5, "Alert when a terminal gets this many unattributed presses...", live=True),
+    Setting("alert_unattributed_window_min", 10, "...within this many minutes.", live=True),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    """Convert a value from an environment variable or the settings table to the default's type."""
+    default = setting.default
+    if value is None or not isinstance(value, str) or isinstance(default, str) or default is None:
+        return value
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    import json
+
+    return json.loads(value)
+
+
+def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve every setting from defaults, `config.toml`, `QMS_*` variables and `overrides`."""
+    values = {s.name: s.default for s in SETTINGS}
+    config_file = Path(instance_path) / "config.toml"
+    if config_file.exists():
+        with config_file.open("rb") as fh:
+            data = tomllib.load(fh)
+        unknown = sorted(set(data) - set(BY_NAME))
+        if unknown:
+            raise ValueError(f"{config_file}: unknown setting(s) {', '.join(unknown)}")
+        values.update(data)
+    for s in SETTINGS:
+        env = os.environ.get("QMS_" + s.name.upper())
+        if env is not None:
+            values[s.name] = _coerce(s, env)
+    for key, value in (overrides or {}).items():
+        if key in BY_NAME:
+            values[key] = value
+    return values
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Validate a value given for setting `name` at run time; raises KeyError or ValueError."""
+    return _coerce(BY_NAME[name], value)

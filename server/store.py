@@ -1,0 +1,157 @@
+"""The SQLite file: per-thread read connections and one writer thread with group commit.
+
+Every write is a function `fn(db, *args)` run on the writer thread. The writer takes the jobs
+waiting in its queue, opens `BEGIN IMMEDIATE`, runs each job in its own savepoint (a failing job
+rolls back alone), commits once with `synchronous=FULL`, and only then returns each job's result
+to its caller. So what a caller acknowledges is on disk, one fsync serves many concurrent
+writers, and two writers never race for the lock ("database is locked").
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Callable
+
+import sqlite_utils
+
+from .errors import QmsError, StorageError
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+def connect(path: str | Path, *, synchronous: str = "FULL") -> sqlite_utils.Database:
+    """Open the database file in WAL mode with the pragmas every connection needs."""
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, the driver must not BEGIN for us.
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return sqlite_utils.Database(conn)
+
+
+class Store:
+    """Owns the database file. `read()` for queries, `write(fn, ...)` for durable changes."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", batch_max: int = 256):
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self.batch_max = batch_max
+        self._local = threading.local()
+        self._readers: list[sqlite_utils.Database] = []
+        self._readers_lock = threading.Lock()
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer_db = connect(self.path, synchronous=synchronous)
+        self._thread = threading.Thread(target=self._run, name="qms-writer", daemon=True)
+        self._closed = False
+        self.on_commit: list[Callable[[], None]] = []
+        self._thread.start()
+
+    # -- reads -------------------------------------------------------------------------------
+    def read(self) -> sqlite_utils.Database:
+        """This thread's read connection (sees every committed write)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self.path, synchronous=self.synchronous)
+            self._local.db = db
+            with self._readers_lock:
+                self._readers.append(db)
+        return db
+
+    # -- writes ------------------------------------------------------------------------------
+    def write(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
+        """Run `fn(db, *args, **kwargs)` in a committed transaction; return its result or raise."""
+        return self.submit(fn, *args, **kwargs).result()
+
+    def submit(self, fn: Callable[..., Any], *args, **kwargs) -> Future:
+        """Queue a write; the future resolves after the batch holding it is committed."""
+        if self._closed:
+            raise StorageError("store is closed")
+        fut: Future = Future()
+        self._jobs.put((fn, args, kwargs, fut))
+        return fut
+
+    def _run(self) -> None:
+        db = self._writer_db
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                break
+            batch = [job]
+            stop = False
+            while len(batch) < self.batch_max:
+                try:
+                    nxt = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._commit_batch(db, batch)
+            if stop:
+                break
+        db.conn.close()
+
+    def _commit_batch(self, db: sqlite_utils.Database, batch: list) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            for fn, args, kwargs, _fut in batch:
+                db.conn.execute("SAVEPOINT job")
+                try:
+                    result = fn(db, *args, **kwargs)
+                except BaseException as exc:  # the job's own failure: undo it alone
+                    db.conn.execute("ROLLBACK TO job")
+                    db.conn.execute("RELEASE job")
+                    outcomes.append((False, exc))
+                    if not isinstance(exc, QmsError):
+                        log.exception("write job %s failed", getattr(fn, "__name__", fn))
+                else:
+                    db.conn.execute("RELEASE job")
+                    outcomes.append((True, result))
+            db.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # Disk full, I/O error: nothing of the batch is kept, nobody is told "ok".
+            log.error("commit failed: %s", exc)
+            if db.conn.in_transaction:
+                try:
+                    db.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            err = StorageError()
+            for *_rest, fut in batch:
+                fut.set_exception(err)
+            return
+        for (ok, value), (*_rest, fut) in zip(outcomes, batch):
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+        for hook in list(self.on_commit):
+            try:
+                hook()
+            except Exception:  # a broadcast failure must not stop the writer
+                log.exception("on_commit hook failed")
+
+    def close(self) -> None:
+        """Finish queued writes, stop the writer and close every connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(_STOP)
+        self._thread.join(timeout=30)
+        with self._readers_lock:
+            for db in self._readers:
+                try:
+                    db.conn.close()
+                except sqlite3.Error:
+                    pass
+            self._readers.clear()

@@ -1,0 +1,192 @@
+"""Shared fixtures: a real app on a real SQLite file, the Socket.IO test client, a live server.
+
+The test center: services A (Đất đai, prefix A) and B (Hộ tịch, prefix B); counters 1 (A),
+2 (B), 3 (A, B); officers `officer1`..`officer3` signed in at counters 1..3; a supervisor;
+a ticket kiosk `kiosk-1`; rating terminals `rate-1`..`rate-3` at counters 1..3.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from server import admin, create_app
+from server.engine import counters
+from server.serve import ThreadedServer
+
+os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+
+
+class FakeClock:
+    """A settable clock for the app: `clock.t` is Unix time; `advance(s)` moves it."""
+
+    def __init__(self, t: float | None = None):
+        self.t = t if t is not None else time.time()
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def load_test_center(app) -> dict:
+    """Load the test center described above; returns users (with passwords/tokens) and device tokens."""
+    qms = app.extensions["qms"]
+
+    def load(db, now):
+        admin.add_service(db, now, code="A", name_vi="Đất đai", name_en="Land", prefix="A", sort=1)
+        admin.add_service(db, now, code="B", name_vi="Hộ tịch", name_en="Civil status", prefix="B", sort=2)
+        admin.add_counter(db, now, number=1, services=["A"])
+        admin.add_counter(db, now, number=2, services=["B"])
+        admin.add_counter(db, now, number=3, services=["A", "B"])
+        users = {}
+        for i in (1, 2, 3):
+            u = admin.add_user(db, now, username=f"officer{i}", full_name=f"Cán bộ {i}", role="officer",
+                               api_token=True, counter=i)
+            users[u["username"]] = u
+            row = db["users"].get(u["id"])
+            counters.sign_in(db, now, i, row, actor="test")
+        users["officer4"] = admin.add_user(db, now, username="officer4", full_name="Cán bộ 4", role="officer",
+                                           api_token=True)
+        users["boss"] = admin.add_user(db, now, username="boss", full_name="Trưởng bộ phận", role="supervisor",
+                                       api_token=True)
+        devices = {"kiosk-1": admin.add_device(db, now, device_id="kiosk-1", roles=["ticket"])["token"]}
+        for i in (1, 2, 3):
+            devices[f"rate-{i}"] = admin.add_device(db, now, device_id=f"rate-{i}", roles=["rating"], counter=i)["token"]
+        devices["pad-1"] = admin.add_device(db, now, device_id="pad-1", roles=["counter"], counter=1)["token"]
+        return {"users": users, "devices": devices}
+
+    return qms.admin(load)
+
+
+def make_app(tmp_path: Path, **config):
+    base = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "secret_key": "test",
+            "broadcast_interval_ms": 50}
+    base.update(config)
+    return create_app(base)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    app = make_app(tmp_path, CLOCK=clock)
+    app.test_center = load_test_center(app)
+    yield app
+    app.extensions["qms_close"]()
+
+
+@pytest.fixture
+def center(app):
+    return app.test_center
+
+
+@pytest.fixture
+def qms(app):
+    return app.extensions["qms"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def socketio(app):
+    return app.extensions["socketio"]
+
+
+@pytest.fixture
+def kiosk_client(app, socketio, center):
+    """A connected /kiosk test client for `kiosk-1` (ticket) or another device: kiosk_client("rate-1")."""
+    made = []
+
+    def make(device="kiosk-1", token=None):
+        c = socketio.test_client(app, namespace="/kiosk",
+                                 auth={"device": device, "token": token or center["devices"][device]})
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        if c.is_connected("/kiosk"):
+            c.disconnect(namespace="/kiosk")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The real server on loopback: `.url`, `.app`, `.store`, `.stop()`, `.start()` (same port, same DB)."""
+
+    def __init__(self, tmp_path: Path, **config):
+        self.tmp_path = tmp_path
+        self.config = config
+        self.port = _free_port()
+        self.app = None
+        self._server = None
+        self.center = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def qms(self):
+        return self.app.extensions["qms"]
+
+    @property
+    def store(self):
+        return self.qms.store
+
+    def start(self) -> "LiveServer":
+        self.app = make_app(self.tmp_path, **self.config)
+        if self.center is None:
+            self.center = load_test_center(self.app)
+        for _ in range(50):
+            try:
+                self._server = ThreadedServer(self.app, "127.0.0.1", self.port).start()
+                break
+            except OSError:  # the old socket may linger a moment after a restart
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"could not bind port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self.app is not None:
+            self.app.extensions["qms_close"]()
+
+    def add_device(self, device_id: str, roles: list[str], counter: int | None = None) -> str:
+        return self.qms.admin(admin.add_device, device_id=device_id, roles=roles, counter=counter)["token"]
+
+    def token(self, device_or_user: str) -> str:
+        if device_or_user in self.center["devices"]:
+            return self.center["devices"][device_or_user]
+        return self.center["users"][device_or_user]["api_token"]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    server = LiveServer(tmp_path).start()
+    yield server
+    server.stop()
