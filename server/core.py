@@ -81,15 +81,22 @@ class Broadcaster:
     def __init__(self, socketio, interval_s: float):
         self.socketio = socketio
         self.interval_s = interval_s
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[tuple[Callable[[], None], str | None]] = []
         self._dirty = threading.Event()
         self._stopped = False
         self._started = False
         self._lock = threading.Lock()
 
-    def add(self, push: Callable[[], None]) -> None:
-        """Register a function that builds and emits one kind of snapshot."""
-        self._listeners.append(push)
+    def add(self, push: Callable[[], None], namespace: str | None = None) -> None:
+        """Register a function that builds and emits one kind of snapshot; with `namespace`,
+        it runs only while some client is connected there (no work for an empty room)."""
+        self._listeners.append((push, namespace))
+
+    def has_clients(self, namespace: str) -> bool:
+        try:
+            return any(True for _ in self.socketio.server.manager.get_participants(namespace, None))
+        except (KeyError, AttributeError):
+            return False
 
     def mark(self) -> None:
         self._dirty.set()
@@ -112,9 +119,11 @@ class Broadcaster:
 
     def flush(self) -> None:
         """Push every snapshot now."""
-        for push in list(self._listeners):
+        for push, namespace in list(self._listeners):
             if self._stopped:
                 return
+            if namespace is not None and not self.has_clients(namespace):
+                continue
             try:
                 push()
             except Exception:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class _Handler(WSGIRequestHandler):
+    """Closes the TCP connection after a websocket ends: otherwise werkzeug reads the client's
+    close frame as a new HTTP request, and the client waits seconds for a close reply."""
+
+    def run_wsgi(self):
+        super().run_wsgi()
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.close_connection = True
+
+    def log_request(self, *args, **kwargs):  # quiet: tests and tools don't want access logs
+        pass
 
 
 class ThreadedServer:
@@ -12,10 +25,11 @@ class ThreadedServer:
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
         self.app = app
-        self._server = make_server(host, port, app, threaded=True)
+        self._server = make_server(host, port, app, threaded=True, request_handler=_Handler)
         self._server.daemon_threads = True
         self.host, self.port = host, self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="qms-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="qms-http", daemon=True)
 
     @property
     def url(self) -> str:

@@ -29,4 +29,4 @@ def register(socketio, qms) -> None:
         join_room(ROOM)
         socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=request.sid)
 
-    qms.broadcaster.add(lambda: socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=ROOM))
+    qms.broadcaster.add(lambda: socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=ROOM), events.BOARD)

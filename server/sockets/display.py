@@ -27,4 +27,4 @@ def register(socketio, qms) -> None:
     def on_snapshot_request(*_args):
         return snapshot(qms)
 
-    qms.broadcaster.add(lambda: socketio.emit(events.SNAPSHOT, snapshot(qms), namespace=events.DISPLAY))
+    qms.broadcaster.add(lambda: socketio.emit(events.SNAPSHOT, snapshot(qms), namespace=events.DISPLAY), events.DISPLAY)
