@@ -13,6 +13,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import weakref
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,16 @@ from .errors import QmsError, StorageError
 log = logging.getLogger(__name__)
 
 _STOP = object()
+_POOL_MAX = 16
+
+
+class _Lease:
+    """A thread's hold on a read connection; when the thread ends, the connection goes back."""
+
+    __slots__ = ("db", "__weakref__")
+
+    def __init__(self, db):
+        self.db = db
 
 
 def connect(path: str | Path, *, synchronous: str = "FULL") -> sqlite_utils.Database:
@@ -45,8 +56,10 @@ class Store:
         self.synchronous = synchronous
         self.batch_max = batch_max
         self._local = threading.local()
-        self._readers: list[sqlite_utils.Database] = []
-        self._readers_lock = threading.Lock()
+        # Socket.IO and the web server run each event on a short-lived thread, so read
+        # connections are pooled and leased to a thread for its life, not opened per thread.
+        self._pool: list[sqlite_utils.Database] = []
+        self._pool_lock = threading.Lock()
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._writer_db = connect(self.path, synchronous=synchronous)
         self._thread = threading.Thread(target=self._run, name="qms-writer", daemon=True)
@@ -57,13 +70,28 @@ class Store:
     # -- reads -------------------------------------------------------------------------------
     def read(self) -> sqlite_utils.Database:
         """This thread's read connection (sees every committed write)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = connect(self.path, synchronous=self.synchronous)
-            self._local.db = db
-            with self._readers_lock:
-                self._readers.append(db)
-        return db
+        lease = getattr(self._local, "lease", None)
+        if lease is None:
+            if self._closed:
+                raise StorageError("store is closed")
+            with self._pool_lock:
+                db = self._pool.pop() if self._pool else None
+            if db is None:
+                db = connect(self.path, synchronous=self.synchronous)
+            lease = _Lease(db)
+            weakref.finalize(lease, self._give_back, db)
+            self._local.lease = lease
+        return lease.db
+
+    def _give_back(self, db: sqlite_utils.Database) -> None:
+        with self._pool_lock:
+            if not self._closed and len(self._pool) < _POOL_MAX and not db.conn.in_transaction:
+                self._pool.append(db)
+                return
+        try:
+            db.conn.close()
+        except sqlite3.Error:
+            pass
 
     # -- writes ------------------------------------------------------------------------------
     def write(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
@@ -148,10 +176,10 @@ class Store:
         self._closed = True
         self._jobs.put(_STOP)
         self._thread.join(timeout=30)
-        with self._readers_lock:
-            for db in self._readers:
+        with self._pool_lock:
+            for db in self._pool:
                 try:
                     db.conn.close()
                 except sqlite3.Error:
                     pass
-            self._readers.clear()
+            self._pool.clear()
