@@ -76,6 +76,9 @@ def main(argv=None) -> int:
     except VoiceError as exc:
         print(f"Lỗi ({exc.code}): {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # e.g. the output folder does not exist
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -68,3 +68,73 @@ def read_wav():
             pcm.byteswap()
         return params, pcm.tolist()
     return read
+
+
+@pytest.fixture
+def espeak_spy(espeak_ng, tmp_path):
+    """A wrapper around the real espeak-ng that logs the text of each call, one line per call."""
+    log = tmp_path / "espeak-calls.log"
+    script = tmp_path / "espeak-spy"
+    script.write_text(
+        "#!/bin/sh\n"
+        "text=$(cat)\n"
+        f"printf '%s\\n' \"$text\" >> '{log}'\n"
+        f"printf '%s' \"$text\" | exec '{espeak_ng}' \"$@\"\n"
+    )
+    script.chmod(0o755)
+
+    class Spy:
+        path = str(script)
+
+        @staticmethod
+        def calls() -> list[str]:
+            return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+    return Spy
+
+
+CLIP_SAMPLES = 2205  # 0.1 s at 22050 Hz
+
+
+def dc_value(index: int) -> int:
+    """A distinct constant sample value per clip; multiples of 256 survive 8-bit files exactly."""
+    return 256 * (4 + index)
+
+
+@pytest.fixture
+def dc_clips():
+    """Write constant-valued ("DC") clips, one distinct value per name; returns {name: value}."""
+    from server.voice import required_clips
+
+    def write(folder, names=None, rate=22050, channels=1, width=2, skip=()):
+        folder.mkdir(parents=True, exist_ok=True)
+        values = {}
+        for i, file_name in enumerate(required_clips()):
+            name = file_name[:-4]
+            if (names is not None and name not in names) or name in skip:
+                continue
+            value = dc_value(i)
+            frames = round(CLIP_SAMPLES * rate / 22050)
+            scaled = value >> 8 if width == 1 else value << 8 if width == 3 else value << 16 if width == 4 else value
+            (folder / file_name).write_bytes(_wav_bytes([scaled] * frames * channels, rate, channels, width))
+            values[name] = value
+        return values
+
+    return write
+
+
+@pytest.fixture
+def runs():
+    """Values of the runs of one repeated non-zero sample at least `min_len` long: the DC clips;
+    with `spans=True`, (value, start, end) of each."""
+    def find(samples, min_len=1500, spans=False):
+        out, i, n = [], 0, len(samples)
+        while i < n:
+            j = i
+            while j < n and samples[j] == samples[i]:
+                j += 1
+            if samples[i] != 0 and j - i >= min_len:
+                out.append((samples[i], i, j) if spans else samples[i])
+            i = j
+        return out
+    return find
