@@ -110,6 +110,11 @@ def add_user(instance, username, role, full_name, counter, api_token):
         _close(app)
 
 
+from .demorun import demo_run  # noqa: E402  (`make run`)
+
+cli.add_command(demo_run)
+
+
 def main():
     from .errors import QmsError
 
