@@ -10,14 +10,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+
+from .toml_check import ConfigError, Context, Locator, Table, checkers, format_key
+
+__all__ = ["Config", "ConfigError", "load_config", "parse_config"]
 
 ROLES = ("ticket", "rating", "counter")
 PRINTER_KINDS = ("usb", "serial", "network", "file", "png", "none")
 COUNTER_ACTIONS = ("next", "recall", "finish", "no-show", "serve", "pause", "resume")
 PAPER_WIDTHS_MM = (58, 80)
-# BCM numbers of the Pi's 40-pin header.
-PIN_RANGE = range(0, 28)
 
 DEFAULT_RATING_LABELS = {
     5: "Rất hài lòng",
@@ -26,22 +27,6 @@ DEFAULT_RATING_LABELS = {
     2: "Không hài lòng",
     1: "Rất không hài lòng",
 }
-
-_REQUIRED = object()
-
-
-class ConfigError(ValueError):
-    """A configuration mistake; `str()` is a message for the person editing the file."""
-
-    def __init__(self, message: str, *, key: str = "", line: int | None = None, file: str = ""):
-        self.key = key
-        self.line = line
-        self.file = file
-        where = file or "config"
-        if line:
-            where += f", line {line}"
-        prefix = f"{where}: {key}: " if key else f"{where}: "
-        super().__init__(prefix + message)
 
 
 @dataclass(frozen=True)
@@ -152,185 +137,7 @@ class Config:
     counter: CounterConfig | None = None
 
 
-# ---------------------------------------------------------------------------------------------
-# Finding the line of a key. tomllib gives no positions, so scan the text for table headers and
-# `key =` lines. Good enough for hand-written configs; unknown positions fall back to the table.
-
-
-class _Locator:
-    """Maps key paths like ('ticket', 'buttons', 1, 'pin') to 1-based line numbers."""
-
-    _header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    _assign = re.compile(r"^\s*([A-Za-z0-9_.\-\"']+)\s*=")
-
-    def __init__(self, text: str):
-        self.lines: dict[tuple, int] = {}
-        table: tuple = ()
-        counts: dict[tuple, int] = {}
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = self._header.match(line)
-            if header:
-                parts = tuple(p.strip().strip("\"'") for p in header.group(2).split("."))
-                if header.group(1) == "[[":
-                    index = counts.get(parts, 0)
-                    counts[parts] = index + 1
-                    # Tables nested in an array element refer to its latest element.
-                    table = self._resolve(parts[:-1], counts) + (parts[-1], index)
-                else:
-                    table = self._resolve(parts, counts)
-                self.lines.setdefault(table, number)
-                continue
-            assign = self._assign.match(line)
-            if assign:
-                keys = tuple(k.strip("\"'") for k in assign.group(1).split("."))
-                self.lines.setdefault(table + keys, number)
-
-    @staticmethod
-    def _resolve(parts: tuple, counts: dict[tuple, int]) -> tuple:
-        resolved: tuple = ()
-        for i, part in enumerate(parts):
-            resolved += (part,)
-            if parts[: i + 1] in counts:
-                resolved += (counts[parts[: i + 1]] - 1,)
-        return resolved
-
-    def line(self, path: tuple) -> int | None:
-        """Line of `path`, or of its nearest enclosing table that has one."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
-
-def format_key(path: tuple) -> str:
-    """('ticket', 'buttons', 1, 'pin') -> 'ticket.buttons[2].pin' (array elements counted from 1)."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        else:
-            out += ("." if out else "") + part
-    return out
-
-
-class _Context:
-    """What a table reader needs to report an error precisely."""
-
-    def __init__(self, file: str, locator: _Locator):
-        self.file = file
-        self.locator = locator
-
-    def error(self, path: tuple, message: str) -> ConfigError:
-        return ConfigError(message, key=format_key(path), line=self.locator.line(path), file=self.file)
-
-
-class _Table:
-    """Reads one TOML table key by key, then refuses whatever keys were not read."""
-
-    def __init__(self, ctx: _Context, path: tuple, data: Any):
-        if not isinstance(data, dict):
-            raise ctx.error(path, f"must be a table, not {type(data).__name__}")
-        self.ctx = ctx
-        self.path = path
-        self.data = data
-        self.seen: set[str] = set()
-
-    def get(self, key: str, check: Callable[[tuple, Any], Any], default: Any = _REQUIRED) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            if default is _REQUIRED:
-                raise self.ctx.error(self.path + (key,), "is missing (required)")
-            return default
-        return check(self.path + (key,), self.data[key])
-
-    def sub(self, key: str) -> "_Table | None":
-        self.seen.add(key)
-        if key not in self.data:
-            return None
-        return _Table(self.ctx, self.path + (key,), self.data[key])
-
-    def array(self, key: str) -> list["_Table"]:
-        self.seen.add(key)
-        items = self.data.get(key)
-        if items is None:
-            raise self.ctx.error(self.path + (key,), f"is missing: add at least one [[{format_key(self.path + (key,))}]]")
-        if not isinstance(items, list) or not items:
-            raise self.ctx.error(self.path + (key,), "must be a non-empty array of tables")
-        return [_Table(self.ctx, self.path + (key, i), item) for i, item in enumerate(items)]
-
-    def done(self) -> None:
-        for key in self.data:
-            if key not in self.seen:
-                allowed = ", ".join(sorted(self.seen))
-                raise self.ctx.error(self.path + (key,), f"unknown key (allowed here: {allowed})")
-
-
-# Value checkers: each takes (path, value) and returns the value or raises through the context.
-
-
-def _checkers(ctx: _Context):
-    def string(path, value):
-        if not isinstance(value, str):
-            raise ctx.error(path, f"must be a string, not {value!r}")
-        return value
-
-    def nonempty(path, value):
-        value = string(path, value).strip()
-        if not value:
-            raise ctx.error(path, "must not be empty")
-        return value
-
-    def boolean(path, value):
-        if not isinstance(value, bool):
-            raise ctx.error(path, f"must be true or false, not {value!r}")
-        return value
-
-    def integer(path, value):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ctx.error(path, f"must be an integer, not {value!r}")
-        return value
-
-    def seconds(path, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ctx.error(path, f"must be a number of seconds >= 0, not {value!r}")
-        return float(value)
-
-    def positive_seconds(path, value):
-        value = seconds(path, value)
-        if value <= 0:
-            raise ctx.error(path, "must be more than 0 seconds")
-        return value
-
-    def pin(path, value):
-        if isinstance(value, bool) or not isinstance(value, int) or value not in PIN_RANGE:
-            raise ctx.error(path, f"must be a BCM GPIO number from 0 to 27, not {value!r}")
-        return value
-
-    def one_of(choices):
-        def check(path, value):
-            if value not in choices:
-                raise ctx.error(path, f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
-            return value
-
-        return check
-
-    def port(path, value):
-        value = integer(path, value)
-        if not 0 < value < 65536:
-            raise ctx.error(path, f"must be a port number from 1 to 65535, not {value}")
-        return value
-
-    def usb_id(path, value):
-        value = integer(path, value)
-        if not 0 < value <= 0xFFFF:
-            raise ctx.error(path, f"must be a USB id such as 0x0416, not {value}")
-        return value
-
-    return locals()
-
-
-def _read_server(ctx, c, table: _Table, base: Path) -> ServerConfig:
+def _read_server(ctx, c, table: Table, base: Path) -> ServerConfig:
     url = table.get("url", c["nonempty"])
     if not re.match(r"^https?://[^/\s]+", url):
         raise ctx.error(("server", "url"), f"must look like http://HOST:PORT, not {url!r}")
@@ -363,7 +170,7 @@ def _read_server(ctx, c, table: _Table, base: Path) -> ServerConfig:
     return server
 
 
-def _read_printer(ctx, c, table: _Table | None, base: Path) -> PrinterConfig:
+def _read_printer(ctx, c, table: Table | None, base: Path) -> PrinterConfig:
     if table is None:
         return PrinterConfig()
     kind = table.get("kind", c["one_of"](PRINTER_KINDS))
@@ -404,7 +211,7 @@ def _read_printer(ctx, c, table: _Table | None, base: Path) -> PrinterConfig:
     return printer
 
 
-def _read_ticket(ctx, c, table: _Table) -> TicketConfig:
+def _read_ticket(ctx, c, table: Table) -> TicketConfig:
     buttons = []
     for item in table.array("buttons"):
         buttons.append(
@@ -434,7 +241,7 @@ def _read_ticket(ctx, c, table: _Table) -> TicketConfig:
     return ticket
 
 
-def _read_rating(ctx, c, table: _Table) -> RatingConfig:
+def _read_rating(ctx, c, table: Table) -> RatingConfig:
     buttons = []
     scores: dict[int, int] = {}
     for i, item in enumerate(table.array("buttons")):
@@ -465,7 +272,7 @@ def _read_rating(ctx, c, table: _Table) -> RatingConfig:
     return rating
 
 
-def _read_counter(ctx, c, table: _Table) -> CounterConfig:
+def _read_counter(ctx, c, table: Table) -> CounterConfig:
     buttons = []
     for item in table.array("buttons"):
         buttons.append(CounterButton(pin=item.get("pin", c["pin"]), action=item.get("action", c["one_of"](COUNTER_ACTIONS))))
@@ -506,7 +313,7 @@ def _pins_in_use(config: Config) -> list[tuple[tuple, int]]:
     return used
 
 
-def _check_pins(ctx: _Context, config: Config) -> None:
+def _check_pins(ctx: Context, config: Config) -> None:
     first: dict[int, tuple] = {}
     for path, pin in _pins_in_use(config):
         if pin in first:
@@ -525,9 +332,9 @@ def parse_config(text: str, *, file: str = "config", base: Path | None = None) -
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigError(f"not valid TOML: {exc}", line=int(match.group(1)) if match else None, file=file) from None
-    ctx = _Context(file, _Locator(text))
-    c = _checkers(ctx)
-    root = _Table(ctx, (), data)
+    ctx = Context(file, Locator(text))
+    c = checkers(ctx)
+    root = Table(ctx, (), data)
 
     kiosk_table = root.sub("kiosk")
     if kiosk_table is None:

@@ -32,6 +32,21 @@ class NoAnswer(Exception):
 _DROPPED = object()
 
 
+class _Pending:
+    """One call waiting for its acknowledgement (hashable by identity)."""
+
+    __slots__ = ("done", "answer")
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.answer: object = None
+
+    def resolve(self, answer: object) -> None:
+        if not self.done.is_set():
+            self.answer = answer
+            self.done.set()
+
+
 def default_client_factory():
     """A python-socketio client whose reconnection is left to `Link` (see `Link._supervise`)."""
     import socketio
@@ -56,7 +71,7 @@ class Link:
         self._backoff = (backoff_min_s, backoff_max_s)
         self._on_change = on_change or (lambda up: None)
         self._lock = threading.Lock()
-        self._pending: set[tuple[threading.Event, list]] = set()
+        self._pending: set[_Pending] = set()
         self._connected = threading.Event()
         self._dropped = threading.Event()
         self._stop = threading.Event()
@@ -102,6 +117,7 @@ class Link:
         # abort and that gives up when the namespace is refused; this loop retries every failure
         # and ends cleanly on `stop()`.
         delay = self._backoff[0]
+        failures = 0
         while not self._stop.is_set():
             if self._connected.is_set():
                 self._dropped.wait()
@@ -115,13 +131,16 @@ class Link:
                     transports=["websocket"],
                     wait_timeout=self.server.connect_timeout_s,
                 )
-                delay = self._backoff[0]
+                delay, failures = self._backoff[0], 0
                 continue
             except Exception as exc:  # noqa: BLE001 - socketio raises ConnectionError or ValueError; retry all
-                if not self._last_refusal:
-                    log.warning("cannot reach the server at %s: %s; retrying in %.1f s", self.server.url, exc, delay)
-                else:
-                    log.debug("connect failed: %s", exc)
+                failures += 1
+                # Say it once, then about once a minute: a kiosk may wait hours for its server.
+                if failures == 1 or failures % max(1, int(60 / self._backoff[1])) == 0:
+                    if self._last_refusal:
+                        log.warning("still refused by the server (%s); retrying", self._last_refusal)
+                    else:
+                        log.warning("cannot reach the server at %s (%s); retrying", self.server.url, exc)
                 try:
                     self._sio.disconnect()
                 except Exception:  # noqa: BLE001
@@ -142,26 +161,25 @@ class Link:
         self._connected.clear()
         with self._lock:
             pending = list(self._pending)
-        for done, box in pending:
-            box.append(_DROPPED)
-            done.set()
+        for call in pending:
+            call.resolve(_DROPPED)
         self._dropped.set()
-        if was_up:
+        if was_up and not self._stop.is_set():
             log.warning("disconnected from the server (%s); reconnecting", reason)
             self._on_change(False)
 
     def _handle_connect_error(self, data=None) -> None:
         message = data.get("message") if isinstance(data, dict) else str(data)
-        if message == "unauthorized":
-            if self._last_refusal != message:
-                log.error(
-                    "the server REFUSED this kiosk (unauthorized): check [server] device = %r and its token;"
-                    " a revoked device needs a new token from `python -m server add-device`. Still retrying.",
-                    self.server.device,
-                )
-            self._last_refusal = message
-        else:
-            log.warning("connection refused by the server: %s", message)
+        if not message or message == "Connection error":
+            return  # a transport failure (server down): reported by the supervisor
+        # The server refused the namespace: `unauthorized` per the protocol (a wrong or revoked token).
+        if self._last_refusal != message:
+            log.error(
+                "the server REFUSED this kiosk (%s): check [server] device = %r and its token in the config;"
+                " a revoked device needs a new token from `python -m server add-device`. Still retrying.",
+                message, self.server.device,
+            )
+        self._last_refusal = message
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -172,14 +190,11 @@ class Link:
         """
         # Not Client.call(): its docs say it is not thread-safe, and holding a lock through its wait
         # would let a slow rating delay a citizen's ticket. Emit under the lock, wait outside it.
-        done = threading.Event()
-        box: list = []
+        pending = _Pending()
 
         def ack(*args):
-            box.append(args[0] if len(args) == 1 else (list(args) or None))
-            done.set()
+            pending.resolve(args[0] if len(args) == 1 else (list(args) or None))
 
-        pending = (done, box)
         with self._lock:
             if not self._connected.is_set():
                 raise LinkDown("not connected to the server")
@@ -190,11 +205,11 @@ class Link:
                 self._pending.discard(pending)
                 raise LinkDown(f"cannot send {event}: {exc}") from exc
         try:
-            if not done.wait(timeout):
+            if not pending.done.wait(timeout):
                 raise NoAnswer(f"no answer to {event} within {timeout:g} s")
         finally:
             with self._lock:
                 self._pending.discard(pending)
-        if box[0] is _DROPPED:
+        if pending.answer is _DROPPED:
             raise NoAnswer(f"the link dropped before the answer to {event}")
-        return box[0]
+        return pending.answer

@@ -14,11 +14,12 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Protocol
-
-from PIL import Image
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from .config import PrinterConfig
+
+if TYPE_CHECKING:  # Pillow is loaded only by kiosks that print
+    from PIL import Image
 
 log = logging.getLogger("kiosk.printer")
 
@@ -38,7 +39,7 @@ class PrintFailed(Exception):
 class Driver(Protocol):
     def probe(self) -> str: ...
 
-    def print_image(self, image: Image.Image, name: str) -> str: ...
+    def print_image(self, image: "Image.Image", name: str) -> str: ...
 
     def close(self) -> None: ...
 
@@ -143,7 +144,7 @@ class EscposDriver:
             self._drop()
             return OFFLINE
 
-    def print_image(self, image: Image.Image, name: str) -> str:
+    def print_image(self, image: "Image.Image", name: str) -> str:
         """Print `image` then cut; returns the paper state after printing, or raises PrintFailed."""
         try:
             printer = self._open()
@@ -179,7 +180,7 @@ class PngDriver:
             return OFFLINE
         return OK
 
-    def print_image(self, image: Image.Image, name: str) -> str:
+    def print_image(self, image: "Image.Image", name: str) -> str:
         safe = re.sub(r"[^A-Za-z0-9_-]", "_", name) or "ticket"
         path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.png"
         try:
@@ -209,14 +210,16 @@ class Printer:
         self._lock = threading.Lock()
         self._state = NONE if driver is None else OFFLINE
         self._state_lock = threading.Lock()
+        self.detail = ""  # the last failure's reason while the state is not ok
 
     @property
     def state(self) -> str:
         return self._state
 
-    def _set(self, state: str) -> None:
+    def _set(self, state: str, detail: str = "") -> None:
         with self._state_lock:
             changed, self._state = state != self._state, state
+            self.detail = "" if state in (OK, PAPER_LOW, NONE) else (detail or self.detail)
         if changed:
             log.info("printer state: %s", state)
             self._on_change(state)
@@ -230,7 +233,7 @@ class Printer:
         self._set(state)
         return state
 
-    def print_image(self, image: Image.Image, name: str) -> None:
+    def print_image(self, image: "Image.Image", name: str) -> None:
         """Print one ticket; raises PrintFailed (and records the state) when it did not come out."""
         if self._driver is None:
             raise PrintFailed(NONE, "none: no printer configured")
@@ -238,12 +241,12 @@ class Printer:
             try:
                 state = self._driver.print_image(image, name)
             except PrintFailed as exc:
-                self._set(exc.state)
+                self._set(exc.state, exc.reason)
                 raise
             except Exception as exc:  # noqa: BLE001 - an unknown driver error must not lose the ticket silently
                 log.exception("unexpected printer error")
                 self._driver.close()
-                self._set(OFFLINE)
+                self._set(OFFLINE, f"offline: {_short(exc)}")
                 raise PrintFailed(OFFLINE, f"offline: {_short(exc)}") from exc
         self._set(state)
 

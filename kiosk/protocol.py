@@ -9,13 +9,24 @@ TICKET = "ticket"
 RATING = "rating"
 STATUS = "status"
 PRINT_FAILED = "print_failed"
-# Proposed for the counter keypad role: {"id": UUID, "action": "next"|"recall"|...} -> {"ok": true, ...}.
-COUNTER = "counter"
+# The counter keypad role: {"id": UUID, "action": "next"|"recall"|...} -> {"ok": true, "result": {...}}.
+COUNTER_ACTION = "counter_action"
 
 # Error codes of an answer that will not change if the same event is sent again: the outbox gives
-# up on them (dead-letter table) instead of retrying forever. `internal` is worth retrying.
+# up on them (dead-letter table) instead of retrying forever. Everything else is retried with
+# back-off: `internal` (e.g. the server's disk), and also `unauthorized` / `forbidden`, which an
+# administrator fixes on the server (new token, role granted), after which the rating must arrive.
 PERMANENT_ERRORS = frozenset(
-    {"bad_request", "unknown_service", "service_closed", "daily_limit", "forbidden", "unauthorized", "not_found"}
+    {
+        "bad_request",
+        "unknown_service",
+        "unknown_counter",
+        "service_closed",
+        "daily_limit",
+        "not_found",
+        "illegal_transition",
+        "id_conflict",
+    }
 )
 
 # Printer states reported in `status`.

@@ -24,7 +24,7 @@ BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 _REFERENCE = "ẾỄẶỖÁÀỶgjpqyỵỹ"
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=32)
 def font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     """The shipped DejaVu font at `size` pixels (cached: loading a face costs milliseconds)."""
     return ImageFont.truetype(str(BOLD if bold else REGULAR), size)
@@ -89,22 +89,45 @@ def wrap(text: str, f: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
     return lines or [""]
 
 
-def fit(text: str, *, bold: bool, size: int, min_size: int, max_width: float, max_lines: int) -> _Lines:
-    """Lines of `text` at the largest size from `size` down to `min_size` that fits in `max_lines`.
-
-    At `min_size` it takes as many lines as needed: nothing is ever cut off.
+def fit(
+    text: str, *, bold: bool, size: int, min_size: int, max_width: float, max_lines: int, tight: bool = False
+) -> _Lines:
+    """Lines of `text`: one line if shrinking a little (to 80 %) makes it fit, else wrapped into up to
+    `max_lines` at the largest size down to `min_size`; at `min_size` as many lines as needed, so
+    nothing is ever cut off. `tight` measures only the ink of the text itself (for the big number).
     """
     text = nfc(" ".join(text.split()))
-    chosen = None
-    for s in range(size, min_size - 1, -2):
+
+    def fits(s: int, lines_allowed: int):
         f = font(bold, s)
         lines = wrap(text, f, max_width)
-        chosen = (f, lines)
-        if len(lines) <= max_lines and all(_width(line, f) <= max_width for line in lines):
+        ok = len(lines) <= lines_allowed and all(_width(line, f) <= max_width for line in lines)
+        return ok, (f, lines)
+
+    # One line, shrinking at most to 80 %: jump straight to the size that should fit (width grows
+    # linearly with size) so that few font faces get loaded, each costing memory.
+    soft_min = max(min_size, round(size * 0.8))
+    width = _width(text, font(bold, size))
+    s = size if width <= max_width else min(size - 1, int(size * max_width / width))
+    chosen = None
+    while s >= soft_min:
+        ok, chosen = fits(s, 1)
+        if ok:
             break
+        s -= 1
+    else:
+        # Wrapped into up to `max_lines`, stepping down ~6 % at a time; at `min_size`, as many
+        # lines as it takes.
+        step = max(1, round(size * 0.06))
+        for s in list(range(size, min_size, -step)) + [min_size]:
+            ok, chosen = fits(s, max_lines)
+            if ok:
+                break
     f, lines = chosen
-    _, ref_top, _, ref_bottom = f.getbbox(_REFERENCE, anchor="ls")
-    top, bottom = ref_top, ref_bottom
+    if tight:
+        top, bottom = 0, 0
+    else:
+        _, top, _, bottom = f.getbbox(_REFERENCE, anchor="ls")
     for line in lines:
         _, t, _, b = f.getbbox(line, anchor="ls")
         top, bottom = min(top, t), max(bottom, b)
@@ -165,24 +188,30 @@ def _qr_image(data: str, target: int) -> Image.Image:
 def render_ticket(ticket: dict, *, width_px: int = 576, timezone: str = "Asia/Ho_Chi_Minh") -> Image.Image:
     """The ticket of the server's `ticket` answer as a mode '1' image `width_px` wide."""
     scale = width_px / 576
+    # Text shrinks less than the paper: below ~2.4 mm a letter's marks get hard to read.
+    text_scale = max(scale, 0.75)
     margin = round(16 * scale)
     usable = width_px - 2 * margin
 
     def px(n: float) -> int:
         return max(1, round(n * scale))
 
+    def tx(n: float) -> int:
+        return max(1, round(n * text_scale))
+
     blocks: list[_Lines | Image.Image | int] = []
 
-    def text(value, size, *, bold=False, min_size=None, max_lines=2, gap=8, inverted=False):
+    def text(value, size, *, bold=False, min_size=None, max_lines=2, gap=8, inverted=False, tight=False):
         if value is None or not str(value).strip():
             return
         block = fit(
             str(value),
             bold=bold,
-            size=px(size),
-            min_size=px(min_size or size * 0.6),
+            size=tx(size),
+            min_size=tx(min_size or size * 0.6),
             max_width=usable - (px(24) if inverted else 0),
             max_lines=max_lines,
+            tight=tight,
         )
         block.inverted = inverted
         block.gap_after = px(gap)
@@ -191,27 +220,28 @@ def render_ticket(ticket: dict, *, width_px: int = 576, timezone: str = "Asia/Ho
     def rule(gap=10):
         blocks.append(-px(gap))  # a negative int: a horizontal line with `gap` space around it
 
+    # Few distinct sizes on purpose: each (weight, size) is a font face held in memory.
     text(ticket.get("unit_name"), 26, bold=True, gap=4)
-    text(ticket.get("center_name"), 24, bold=True, gap=10)
+    text(ticket.get("center_name"), 26, bold=True, gap=10)
     rule()
-    text("PHIẾU SỐ THỨ TỰ", 34, bold=True, gap=6)
-    text(ticket.get("code"), 170, bold=True, min_size=48, max_lines=1, gap=8)
-    text(ticket.get("service_name") or ticket.get("service"), 32, bold=True, gap=4)
-    text(_counters_text(ticket.get("counters")), 28, gap=10)
+    text("PHIẾU SỐ THỨ TỰ", 34, bold=True, gap=24)
+    text(ticket.get("code"), 170, bold=True, min_size=48, max_lines=1, gap=24, tight=True)
+    text(ticket.get("service_name") or ticket.get("service"), 34, bold=True, gap=4)
+    text(_counters_text(ticket.get("counters")), 26, gap=10)
     if ticket.get("priority"):
-        text("ƯU TIÊN", 36, bold=True, gap=12, inverted=True)
+        text("ƯU TIÊN", 34, bold=True, gap=12, inverted=True)
     rule()
     waiting = ticket.get("waiting_ahead")
     if isinstance(waiting, int) and not isinstance(waiting, bool):
-        text(f"Số người đang chờ trước: {waiting}", 25, gap=4)
-    text(_eta_text(ticket.get("eta_minutes")), 25, gap=4)
-    text(_issued_text(ticket.get("issued_at"), ticket.get("timezone") or timezone), 23, gap=10)
+        text(f"Số người đang chờ trước: {waiting}", 24, gap=4)
+    text(_eta_text(ticket.get("eta_minutes")), 24, gap=4)
+    text(_issued_text(ticket.get("issued_at"), ticket.get("timezone") or timezone), 24, gap=10)
     url = ticket.get("track_url")
     if url:
-        blocks.append(_qr_image(str(url), px(200)))
+        blocks.append(_qr_image(str(url), min(200, usable)))
         blocks.append(px(6))
         text("Quét mã để theo dõi số thứ tự", 20, gap=10)
-    text("Vui lòng chờ gọi số. Xin cảm ơn!", 24, bold=True, gap=0)
+    text("Vui lòng chờ gọi số. Xin cảm ơn!", 26, bold=True, gap=0)
 
     height = margin * 2
     for block in blocks:

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from . import events, protocol
-from .engine import counters, tickets, views
+from .engine import counters, officer, tickets
 from .errors import BadRequest, Forbidden, NotFound, QmsError
 from .principal import Principal, current_principal
 from .sockets.display import snapshot as display_snapshot
@@ -106,7 +106,9 @@ def counter_view(number: int):
         _officer_at(who, number)
     elif who.kind == "device":
         _officer_at(who, number)
-    return jsonify({"ok": True, "counter": views.counter_view(qms().store.read(), qms().cfg(), qms().now(), number)})
+    # The console's view: the counter's plus the officer's own figures for today (ratings only
+    # once their window has closed, as totals).
+    return jsonify({"ok": True, "counter": officer.console_view(qms().store.read(), qms().cfg(), qms().now(), number)})
 
 
 @bp.post("/api/counters/<int:number>/sign-in")

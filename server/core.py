@@ -69,6 +69,10 @@ class Qms:
         clock = self.clock
         result = self.store.write(lambda db: fn(db, clock(), **kwargs))
         self.invalidate_settings()
+        # The snapshots pushed on that commit may have been built from the settings cached before
+        # it (the broadcaster races this thread): push again, now that the cache is fresh.
+        if self.broadcaster is not None:
+            self.broadcaster.mark()
         return result
 
 
@@ -132,3 +136,8 @@ class Broadcaster:
     def stop(self) -> None:
         self._stopped = True
         self._dirty.set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once the app is closing: timers that push on their own check it."""
+        return self._stopped

@@ -42,10 +42,23 @@ ERRORS_EN = {
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config.get("QMS_LANGUAGE", "vi")
+    # Vietnamese first: English only when asked for (?lang=en, remembered in a cookie), never
+    # because a counter PC's browser happens to be set to English.
     asked = request.args.get("lang") or request.cookies.get("lang")
     if asked in LANGUAGES:
         return asked
-    return request.accept_languages.best_match(LANGUAGES) or current_app.config.get("QMS_LANGUAGE", "vi")
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        # A program calling the API sets the header on purpose.
+        return request.accept_languages.best_match(LANGUAGES) or current_app.config.get("QMS_LANGUAGE", "vi")
+    return current_app.config.get("QMS_LANGUAGE", "vi")
+
+
+def remember_language(response):
+    """Keep a `?lang=` choice for the next pages."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get("lang") != asked:
+        response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax")
+    return response
 
 
 def compile_catalogs() -> None:
@@ -73,6 +86,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("QMS_LANGUAGE", "vi"))
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    app.after_request(remember_language)
 
 
 def localized_message(exc: QmsError) -> str:

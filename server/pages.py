@@ -4,6 +4,9 @@ from __future__ import annotations
 
 
 def registrations() -> list:
-    from . import home
+    from . import console, display_page, home, login
 
-    return [home.register]
+    from . import board_page, reports_page  # the supervisors' board and the reports
+
+    return [home.register, display_page.register, login.register, console.register,
+            board_page.register, reports_page.register]

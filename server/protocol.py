@@ -11,6 +11,13 @@ MAX_TEXT = 200
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "offline", "none")
 
 
+def single(args: tuple) -> Any:
+    """The one payload of an event: none, or several arguments, is a malformed event."""
+    if len(args) != 1:
+        raise BadRequest("sự kiện cần đúng một đối tượng JSON")
+    return args[0]
+
+
 def _obj(payload: Any) -> dict:
     if not isinstance(payload, dict):
         raise BadRequest("dữ liệu phải là một đối tượng JSON")

@@ -164,7 +164,10 @@ CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABO
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they apply. Feature modules add theirs here."""
-    return [core]
+    from .engine import alerts  # the board's alerts
+    from .reports import rollup  # report roll-ups, their triggers and the indexes reports need
+
+    return [core, rollup.migrations, alerts.migrations]
 
 
 def migrate(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -28,6 +29,25 @@ class ThreadedServer:
         self._server = make_server(host, port, app, threaded=True, request_handler=_Handler)
         self._server.daemon_threads = True
         self.host, self.port = host, self._server.server_port
+        # Open connections (websockets above all) outlive serve_forever(); remember them so that
+        # stop() cuts them as a real server death would, and clients notice and reconnect.
+        self._conns: set = set()
+        self._conns_lock = threading.Lock()
+        accept, close = self._server.get_request, self._server.shutdown_request
+
+        def get_request():
+            conn, addr = accept()
+            with self._conns_lock:
+                self._conns.add(conn)
+            return conn, addr
+
+        def shutdown_request(conn):
+            with self._conns_lock:
+                self._conns.discard(conn)
+            close(conn)
+
+        self._server.get_request = get_request
+        self._server.shutdown_request = shutdown_request
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="qms-http", daemon=True)
 
@@ -40,8 +60,16 @@ class ThreadedServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and cut every open connection."""
         self._server.shutdown()
         self._server.server_close()
+        with self._conns_lock:
+            conns, self._conns = list(self._conns), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its handler
         self._thread.join(timeout=10)
 
 

@@ -49,6 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("voice_mode", "number", "Read numbers in full ('number') or digit by digit ('digits').", live=True),
     Setting("voice_clips", None, "Folder of recorded clips; defaults to <instance>/voice/clips."),
     Setting("spotlight_seconds", 15, "How long the display's spotlight holds a call.", live=True),
+    Setting("voice_displays", "all", "Which displays speak calls: 'all' (every display not opened with ?mute=1) or 'flagged' (only displays opened with ?voice=1).", live=True),
     Setting("alert_low_share", 0.5, "Alert when the share of ratings of 2 or less exceeds this...", live=True),
     Setting("alert_low_window_min", 15, "...within this many minutes...", live=True),
     Setting("alert_low_min_count", 4, "...counting at least this many ratings.", live=True),
@@ -56,6 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alert_offline_s", 60, "Alert when a device has been offline longer than this many seconds.", live=True),
     Setting("alert_unattributed_count", 5, "Alert when a terminal gets this many unattributed presses...", live=True),
     Setting("alert_unattributed_window_min", 10, "...within this many minutes.", live=True),
+    Setting("alert_check_s", 5, "Seconds between checks of the alerts that arise with time alone (a device offline, a long wait)."),
+    Setting("ranking_prior_weight", 20, "Officers' ranking: each officer counts as if he also had this many ratings at the center's rate (Bayesian average, docs/reports.md).", live=True),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -37,6 +37,16 @@ class _Lease:
         self.db = db
 
 
+# SQLite's primary result codes for a failing medium rather than a failing program.
+_STORAGE_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY,
+                  sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN}
+
+
+def _storage_failure(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF in _STORAGE_CODES
+
+
 def connect(path: str | Path, *, synchronous: str = "FULL") -> sqlite_utils.Database:
     """Open the database file in WAL mode with the pragmas every connection needs."""
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, the driver must not BEGIN for us.
@@ -137,11 +147,19 @@ class Store:
                 try:
                     result = fn(db, *args, **kwargs)
                 except BaseException as exc:  # the job's own failure: undo it alone
+                    if not db.conn.in_transaction:
+                        # SQLite undid the whole transaction (disk full, I/O error): the batch
+                        # is lost, and the log should say why rather than "no such savepoint".
+                        raise sqlite3.OperationalError(f"transaction lost: {exc}") from exc
                     db.conn.execute("ROLLBACK TO job")
                     db.conn.execute("RELEASE job")
-                    outcomes.append((False, exc))
                     if not isinstance(exc, QmsError):
                         log.exception("write job %s failed", getattr(fn, "__name__", fn))
+                    if _storage_failure(exc):  # disk full, I/O error: the client may retry
+                        err = StorageError()
+                        err.__cause__ = exc
+                        exc = err
+                    outcomes.append((False, exc))
                 else:
                     db.conn.execute("RELEASE job")
                     outcomes.append((True, result))
@@ -155,6 +173,7 @@ class Store:
                 except sqlite3.Error:
                     pass
             err = StorageError()
+            err.__cause__ = exc
             for *_rest, fut in batch:
                 fut.set_exception(err)
             return

@@ -1,19 +1,67 @@
-"""The `/board` namespace: supervisors and admins only; a snapshot on connect and after changes."""
+"""The `/board` namespace: supervisors and admins only; a snapshot on connect and after changes.
+
+Alerts are evaluated after every commit (coalesced by the broadcaster, so a rating that tips a
+counter over the threshold raises its alert at once) and every `alert_check_s` seconds by a
+ticker (conditions that arise with time alone: a device offline for a minute, a wait growing
+long). The ticker also rolls up a few closed days for the reports when it has nothing to do, so
+that a year's report is fast from the first time it is asked for.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+
 from flask import request
+from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .. import events
-from ..engine import board
+from ..engine import alerts, board
 from ..errors import QmsError
 from ..principal import current_principal
+from ..reports import rollup
 
 ROOM = "supervisors"
+WARM_DAYS_PER_TICK = 8
+log = logging.getLogger(__name__)
 
 
 def snapshot(qms) -> dict:
     return board.snapshot(qms.store.read(), qms.cfg(), qms.now(), settings=qms.setting)
+
+
+def check_alerts(qms) -> dict | None:
+    """Open and close alerts if their conditions changed; None when nothing had to change."""
+    cfg, now = qms.cfg(), qms.now()
+    th = alerts.thresholds(qms.setting)
+    if not alerts.pending(qms.store.read(), cfg, now, th):
+        return None
+    return qms.write(alerts.evaluate, th=th)
+
+
+def _warm_reports(qms) -> None:
+    """Roll up a few of the closed days that are not rolled up yet (newest first)."""
+    cfg, now = qms.cfg(), qms.now()
+    today = cfg.day(now)
+    db = qms.store.read()
+    first = rollup.first_day(db)
+    if first is None or first >= today:
+        return
+    rollup.ensure(qms.store, cfg.tz, today, now, first, today, limit=WARM_DAYS_PER_TICK)
+
+
+def _ticker(qms) -> None:
+    while not qms.broadcaster.stopped:
+        try:
+            check_alerts(qms)
+            _warm_reports(qms)
+        except Exception:
+            if qms.broadcaster.stopped:
+                return
+            log.exception("board ticker failed")
+        deadline = time.monotonic() + float(qms.setting("alert_check_s"))
+        while time.monotonic() < deadline and not qms.broadcaster.stopped:
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
 
 def register(socketio, qms) -> None:
@@ -23,10 +71,24 @@ def register(socketio, qms) -> None:
             who = current_principal(auth_payload)
             who.require_role("supervisor", "admin")
         except QmsError:
-            raise ConnectionRefusedError(events.UNAUTHORIZED)
+            raise Refused(events.UNAUTHORIZED)
         from flask_socketio import join_room
 
         join_room(ROOM)
         socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=request.sid)
 
-    qms.broadcaster.add(lambda: socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=ROOM), events.BOARD)
+    @socketio.on(events.SNAPSHOT, namespace=events.BOARD)
+    def on_snapshot_request(*_args):
+        """A board that came back from sleep asks for the current state."""
+        return snapshot(qms)
+
+    def evaluate_after_commit():
+        try:
+            check_alerts(qms)
+        except QmsError:
+            log.exception("alert evaluation failed")
+
+    qms.broadcaster.add(evaluate_after_commit)
+    qms.broadcaster.add(lambda: socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=ROOM),
+                        events.BOARD)
+    socketio.start_background_task(_ticker, qms)

@@ -15,6 +15,7 @@ def snapshot(qms) -> dict:
                                   notice=qms.setting("notice_text")) | {
         "spotlight_seconds": qms.setting("spotlight_seconds"),
         "voice_repeat": qms.setting("voice_repeat"),
+        "voice_displays": qms.setting("voice_displays"),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import request
+from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .. import auth, events, protocol
 from ..engine import counters, ratings, tickets
@@ -46,7 +47,9 @@ def register(socketio, qms, emit_call) -> None:
         try:
             dev = auth.device_by_credentials(qms.store.read(), payload.get("device"), payload.get("token"))
         except Unauthorized:
-            raise ConnectionRefusedError(events.UNAUTHORIZED)
+            # python-socketio's own exception: the builtin one of the same name reaches the
+            # client as "Connection refused by server", not as `unauthorized`.
+            raise Refused(events.UNAUTHORIZED)
         qms.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK}
         qms.admin(_set_online, device_id=dev["id"], online=True)
 
@@ -61,8 +64,8 @@ def register(socketio, qms, emit_call) -> None:
 
     @socketio.on(events.TICKET, namespace=events.KIOSK)
     @acked
-    def on_ticket(payload=None):
-        data = protocol.ticket(payload)
+    def on_ticket(*args):
+        data = protocol.ticket(protocol.single(args))
         dev = require("ticket")
         info = qms.write(tickets.issue, ticket_id=data["id"], service=data["service"],
                          priority=data["priority"], device_id=dev["id"], actor=f"device:{dev['id']}")
@@ -70,8 +73,8 @@ def register(socketio, qms, emit_call) -> None:
 
     @socketio.on(events.RATING, namespace=events.KIOSK)
     @acked
-    def on_rating(payload=None):
-        data = protocol.rating(payload)
+    def on_rating(*args):
+        data = protocol.rating(protocol.single(args))
         dev = require("rating")
         result = qms.write(ratings.record, rating_id=data["id"], device=dev, score=data["score"],
                            age_ms=data["age_ms"], actor=f"device:{dev['id']}")
@@ -79,24 +82,24 @@ def register(socketio, qms, emit_call) -> None:
 
     @socketio.on(events.STATUS, namespace=events.KIOSK)
     @acked
-    def on_status(payload=None):
-        data = protocol.status(payload)
+    def on_status(*args):
+        data = protocol.status(protocol.single(args))
         dev = device()
         qms.admin(_set_online, device_id=dev["id"], online=True, status=data)
         return {}
 
     @socketio.on(events.PRINT_FAILED, namespace=events.KIOSK)
     @acked
-    def on_print_failed(payload=None):
-        data = protocol.print_failed(payload)
+    def on_print_failed(*args):
+        data = protocol.print_failed(protocol.single(args))
         dev = require("ticket")
         return qms.write(tickets.cancel_unprinted, ticket_id=data["ticket_id"], reason=data["reason"],
                          device_id=dev["id"], actor=f"device:{dev['id']}")
 
     @socketio.on(events.COUNTER_ACTION, namespace=events.KIOSK)
     @acked
-    def on_counter_action(payload=None):
-        data = protocol.counter_action(payload)
+    def on_counter_action(*args):
+        data = protocol.counter_action(protocol.single(args))
         dev = require("counter")
         result = run_counter_action(qms, dev["counter"], data, actor=f"device:{dev['id']}")
         if result.get("call"):

@@ -1,0 +1,428 @@
+"""Load test of the real server: N simulated kiosks over Socket.IO, tickets and ratings at a rate.
+
+    .venv/bin/python bench/server_load.py [--kiosks 200] [--rate 500] [--duration 60] [--json OUT]
+
+What it does:
+1. makes a fresh instance folder with `python -m server demo` (the demo center, always open) and
+   adds the simulated devices with `python -m server add-device` (run in this process through
+   Click's runner: the same command, without 200 interpreter start-ups): `--kiosks` devices, a
+   quarter of them rating terminals bound to the demo's four counters, the rest ticket kiosks;
+2. starts the server as production does, `python -m server run` (gunicorn, one worker, gthread),
+   on a free loopback port, as a subprocess;
+3. connects every device as a `socketio.AsyncClient` over websocket, all on one asyncio loop in
+   this process, plus `--displays` `/display` clients (the TVs, which receive the snapshots);
+4. sends `ticket` and `rating` events open-loop at `--rate` events/s in total for `--duration`
+   seconds (a slow server makes events queue up: latency is not hidden by waiting), each with a
+   fresh UUID, and measures each acknowledgement's latency (emit to ack, on this loop);
+   meanwhile the demo officers call the next number over HTTP every few seconds, so that calls,
+   `called` broadcasts and display snapshots happen as in a center;
+5. stops the server, opens the database file and checks that it holds exactly what was
+   acknowledged: every acknowledged ticket and rating id once, nothing that was not
+   acknowledged, ticket numbers gap-free per service.
+
+Prints throughput, ack latency p50/p90/p99/max, per-second throughput, CPU used by the server
+and by this client (they share the machine), and the verification. Exit status 1 when anything
+acknowledged is missing or the database holds extra rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+COUNTERS = 4  # the demo center's counters (rating terminals are bound to them)
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- setting up --------------------------------------------------------------------------------
+
+def make_instance(instance: Path, n_kiosks: int, n_raters: int) -> dict:
+    """The demo center plus the simulated devices; returns their tokens and the officers'."""
+    secrets_file = instance.parent / "demo-secrets.json"
+    subprocess.run([PYTHON, "-m", "server", "demo", "--instance", str(instance), "--json-out", str(secrets_file)],
+                   cwd=ROOT, check=True, capture_output=True, text=True)
+    demo = json.loads(secrets_file.read_text())
+    from click.testing import CliRunner
+
+    from server.__main__ import cli
+
+    runner = CliRunner()
+    devices = []
+    for i in range(n_kiosks + n_raters):
+        rater = i >= n_kiosks
+        device_id = f"bench-r{i - n_kiosks:03d}" if rater else f"bench-k{i:03d}"
+        args = ["add-device", "--instance", str(instance), device_id, "--role", "rating" if rater else "ticket"]
+        if rater:
+            args += ["--counter", str((i - n_kiosks) % COUNTERS + 1)]
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        token = re.search(r"token (\S+)", result.output).group(1)
+        devices.append({"id": device_id, "token": token, "kind": "rating" if rater else "ticket"})
+    officers = {u["username"]: u["api_token"] for u in demo["users"] if u["role"] == "officer"}
+    services = ["DD", "HT", "KD", "LD"]
+    return {"devices": devices, "officers": officers, "services": services}
+
+
+def start_server(instance: Path, port: int, threads: int) -> subprocess.Popen:
+    cmd = [PYTHON, "-m", "server", "run", "--instance", str(instance), "--host", "127.0.0.1", "--port", str(port),
+           "--threads", str(threads)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(instance / "server.log", "w"),
+                            start_new_session=True)
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: see {instance / 'server.log'}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # gunicorn's graceful stop; the app closes its store
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of a process and its children (gunicorn master and worker)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+# -- the load ----------------------------------------------------------------------------------
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, int(round(p / 100.0 * len(values) + 0.5)) - 1))
+    return values[k]
+
+
+async def run_load(url: str, setup: dict, *, rate: float, duration: float, rating_share: float,
+                   displays: int, call_every: float, timeout: float, seed: int) -> dict:
+    import aiohttp
+    import socketio
+
+    rnd = random.Random(seed)
+    clients: dict[str, socketio.AsyncClient] = {}
+
+    async def connect(dev):
+        c = socketio.AsyncClient(reconnection=False)
+        await c.connect(url, namespaces=["/kiosk"], transports=["websocket"], wait_timeout=30,
+                        auth={"device": dev["id"], "token": dev["token"]})
+        clients[dev["id"]] = c
+
+    t = time.perf_counter()
+    sem = asyncio.Semaphore(20)  # connect 20 at a time: a center's kiosks don't all boot at once
+
+    async def limited(dev):
+        async with sem:
+            await connect(dev)
+
+    await asyncio.gather(*(limited(d) for d in setup["devices"]))
+    connect_s = time.perf_counter() - t
+    log(f"connected {len(clients)} kiosks in {connect_s:.1f} s")
+
+    snapshots = {"snapshot": 0, "called": 0}
+    tvs = []
+    for _ in range(displays):
+        tv = socketio.AsyncClient(reconnection=False)
+
+        @tv.on("snapshot", namespace="/display")
+        async def _snap(data):
+            snapshots["snapshot"] += 1
+
+        @tv.on("called", namespace="/display")
+        async def _called(data):
+            snapshots["called"] += 1
+
+        await tv.connect(url, namespaces=["/display"], transports=["websocket"], wait_timeout=30)
+        tvs.append(tv)
+
+    kiosks = [d for d in setup["devices"] if d["kind"] == "ticket"]
+    raters = [d for d in setup["devices"] if d["kind"] == "rating"]
+    records: list[dict] = []  # one per event: kind, id, latency, ok, error
+    pending: set[asyncio.Task] = set()
+
+    async def send(kind: str, dev: dict, payload: dict, sent_at_s: float):
+        rec = {"kind": kind, "id": payload["id"], "device": dev["id"], "t": sent_at_s}
+        start = time.perf_counter()
+        try:
+            ack = await clients[dev["id"]].call(kind, payload, namespace="/kiosk", timeout=timeout)
+        except socketio.exceptions.TimeoutError:
+            rec.update(ok=False, error="timeout")
+        except Exception as exc:  # a dropped connection
+            rec.update(ok=False, error=f"{type(exc).__name__}")
+        else:
+            rec["latency_ms"] = (time.perf_counter() - start) * 1000.0
+            rec["ok"] = bool(ack.get("ok"))
+            if not rec["ok"]:
+                rec["error"] = ack.get("error")
+            elif kind == "ticket":
+                rec["code"] = ack["ticket"]["code"]
+                rec["service"] = ack["ticket"]["service"]
+        records.append(rec)
+
+    # The officers call the next number over HTTP now and then (not counted in the rate).
+    calls = {"ok": 0, "empty": 0, "other": 0}
+    stop_calls = asyncio.Event()
+
+    async def officer(number: int, token: str):
+        headers = {"Authorization": f"Bearer {token}"}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{url}/api/counters/{number}/sign-in", headers=headers) as r:
+                assert (await r.json())["ok"], f"officer could not sign in at counter {number}"
+            await asyncio.sleep(rnd.random() * call_every)
+            while not stop_calls.is_set():
+                async with http.post(f"{url}/api/counters/{number}/next", headers=headers) as r:
+                    body = await r.json()
+                    calls["ok" if body.get("ok") else "empty" if body.get("error") == "queue_empty" else "other"] += 1
+                try:
+                    await asyncio.wait_for(stop_calls.wait(), call_every)
+                except asyncio.TimeoutError:
+                    pass
+
+    officer_tasks = []
+    if call_every > 0:
+        for i, (username, token) in enumerate(sorted(setup["officers"].items())):
+            officer_tasks.append(asyncio.create_task(officer(i + 1, token)))
+
+    loop = asyncio.get_running_loop()
+    client_cpu0 = time.process_time()
+    t0 = loop.time()
+    n_events = int(rate * duration)
+    log(f"sending {n_events} events at {rate:g}/s for {duration:g} s ...")
+    k_i = r_i = 0
+    for i in range(n_events):
+        due = t0 + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if raters and rnd.random() < rating_share:
+            dev = raters[r_i % len(raters)]
+            r_i += 1
+            payload = {"id": str(uuid.uuid4()), "score": rnd.choice([5, 5, 5, 4, 4, 3, 2]),
+                       "age_ms": rnd.randint(0, 300)}
+            kind = "rating"
+        else:
+            dev = kiosks[k_i % len(kiosks)]
+            k_i += 1
+            payload = {"id": str(uuid.uuid4()), "service": rnd.choice(setup["services"]),
+                       "priority": rnd.random() < 0.1}
+            kind = "ticket"
+        task = asyncio.create_task(send(kind, dev, payload, loop.time() - t0))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    send_end = loop.time() - t0
+    if pending:
+        await asyncio.wait(set(pending), timeout=timeout + 5)
+    load_end = loop.time() - t0
+    client_cpu = time.process_time() - client_cpu0
+    stop_calls.set()
+    await asyncio.gather(*officer_tasks, return_exceptions=True)
+    for c in list(clients.values()) + tvs:
+        try:
+            await c.disconnect()
+        except Exception:
+            pass
+    return {"records": records, "connect_s": connect_s, "send_s": send_end, "load_s": load_end,
+            "client_cpu_s": client_cpu, "calls": calls, "display_messages": snapshots}
+
+
+# -- checking ----------------------------------------------------------------------------------
+
+def verify(db_path: Path, records: list[dict]) -> dict:
+    """Compare the database with what was acknowledged."""
+    conn = sqlite3.connect(db_path)
+    out = {}
+    for kind, table in (("ticket", "tickets"), ("rating", "ratings")):
+        acked = {r["id"] for r in records if r["kind"] == kind and r.get("ok")}
+        unacked = {r["id"] for r in records if r["kind"] == kind and not r.get("ok")}
+        rows = [r[0] for r in conn.execute(f"SELECT id FROM {table}")]
+        stored = set(rows)
+        bench_rows = stored  # the database held none before: a fresh demo center
+        out[table] = {"acked": len(acked), "stored": len(rows), "distinct": len(stored),
+                      "missing": len(acked - bench_rows), "extra": len(bench_rows - acked),
+                      "extra_of_unacked": len((bench_rows - acked) & unacked)}
+    gaps = {}
+    for service, first, seqs in _sequences(conn):
+        expect = list(range(first, first + len(seqs)))
+        if seqs != expect:
+            gaps[service] = {"n": len(seqs), "first": seqs[:3], "last": seqs[-3:]}
+    out["sequence_gaps"] = gaps
+    codes = {}
+    for r in records:
+        if r["kind"] == "ticket" and r.get("ok"):
+            codes.setdefault(r["code"] + "/" + r["service"], 0)
+            codes[r["code"] + "/" + r["service"]] += 1
+    out["duplicate_codes_acked"] = sum(1 for n in codes.values() if n > 1)
+    conn.close()
+    out["ok"] = (out["tickets"]["missing"] == 0 and out["tickets"]["extra"] == 0 and out["ratings"]["missing"] == 0
+                 and out["ratings"]["extra"] == 0 and not gaps and out["duplicate_codes_acked"] == 0
+                 and out["tickets"]["stored"] == out["tickets"]["distinct"])
+    return out
+
+
+def _sequences(conn):
+    firsts = dict(conn.execute("SELECT code, first_number FROM services"))
+    by = {}
+    for day, service, seq in conn.execute("SELECT day, origin_service, seq FROM tickets ORDER BY day, origin_service, seq"):
+        by.setdefault((day, service), []).append(seq)
+    for (day, service), seqs in by.items():
+        yield f"{day}/{service}", firsts[service], seqs
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+def summarise(load: dict, args, server_cpu_s: float) -> dict:
+    recs = load["records"]
+    ok = [r for r in recs if r.get("ok")]
+    lat = [r["latency_ms"] for r in ok]
+    window = load["load_s"]
+    per_second: dict[int, int] = {}
+    for r in ok:
+        per_second[int(r["t"])] = per_second.get(int(r["t"]), 0) + 1
+    inner = [per_second.get(s, 0) for s in range(1, max(1, int(load["send_s"])) - 1)] or list(per_second.values())
+    inner.sort()
+    errors: dict[str, int] = {}
+    for r in recs:
+        if not r.get("ok"):
+            errors[r.get("error") or "?"] = errors.get(r.get("error") or "?", 0) + 1
+
+    def lat_of(kind):
+        xs = [r["latency_ms"] for r in ok if r["kind"] == kind]
+        return {"n": len(xs), "p50": round(pct(xs, 50), 2), "p99": round(pct(xs, 99), 2)}
+
+    return {
+        "kiosks": args.kiosks, "rate": args.rate, "duration_s": args.duration, "threads": args.threads,
+        "events_sent": len(recs), "events_acked_ok": len(ok), "errors": errors,
+        "throughput_per_s": round(len(ok) / window, 1) if window else None,
+        "per_second_acked": {"min": inner[0] if inner else None, "median": inner[len(inner) // 2] if inner else None},
+        "latency_ms": {"p50": round(pct(lat, 50), 2), "p90": round(pct(lat, 90), 2), "p99": round(pct(lat, 99), 2),
+                       "max": round(max(lat), 2) if lat else None, "mean": round(sum(lat) / len(lat), 2) if lat else None},
+        "latency_by_kind": {"ticket": lat_of("ticket"), "rating": lat_of("rating")},
+        "connect_s": round(load["connect_s"], 1),
+        "server_cpu_s": round(server_cpu_s, 1), "client_cpu_s": round(load["client_cpu_s"], 1),
+        "server_cpu_pct": round(100 * server_cpu_s / window, 0) if window else None,
+        "client_cpu_pct": round(100 * load["client_cpu_s"] / window, 0) if window else None,
+        "officer_calls": load["calls"], "display_messages": load["display_messages"],
+        "machine": {"nproc": os.cpu_count(), "cpu": _cpu_model(), "python": platform.python_version(),
+                    "loadavg_before": args.loadavg_before},
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kiosks", type=int, default=200, help="connected devices (a quarter are rating terminals)")
+    ap.add_argument("--rate", type=float, default=500, help="events per second, tickets and ratings together")
+    ap.add_argument("--duration", type=float, default=60, help="seconds of load")
+    ap.add_argument("--rating-share", type=float, default=0.3, help="share of events that are ratings")
+    ap.add_argument("--displays", type=int, default=2, help="/display clients (TVs) receiving snapshots")
+    ap.add_argument("--call-every", type=float, default=3.0, help="each demo officer calls next every N s (0: never)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="gunicorn threads (default: `python -m server run`'s own default)")
+    ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one ack")
+    ap.add_argument("--instance", help="instance folder to create (default: a temporary one, removed after)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", help="also write the figures here")
+    args = ap.parse_args()
+    args.loadavg_before = os.getloadavg()[0]
+
+    tmp = None
+    if args.instance:
+        instance = Path(args.instance).resolve()
+        if instance.exists():
+            ap.error(f"{instance} exists: give a new folder")
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="qms-bench-")
+        instance = Path(tmp.name) / "instance"
+    n_raters = args.kiosks // 4 if args.rating_share > 0 else 0
+    t = time.perf_counter()
+    setup = make_instance(instance, args.kiosks - n_raters, n_raters)
+    log(f"instance {instance} with {args.kiosks} devices ready in {time.perf_counter() - t:.1f} s")
+    port = free_port()
+    threads = args.threads
+    if threads is None:
+        from server.__main__ import run as run_cmd
+
+        threads = next(p.default for p in run_cmd.params if p.name == "threads")
+    args.threads = threads
+    proc = start_server(instance, port, threads)
+    url = f"http://127.0.0.1:{port}"
+    cpu0 = cpu_seconds(proc.pid)
+    try:
+        load = asyncio.run(run_load(url, setup, rate=args.rate, duration=args.duration,
+                                    rating_share=args.rating_share, displays=args.displays,
+                                    call_every=args.call_every, timeout=args.timeout, seed=args.seed))
+        server_cpu = cpu_seconds(proc.pid) - cpu0
+    finally:
+        stop_server(proc)
+    figures = summarise(load, args, server_cpu)
+    figures["verify"] = verify(instance / "qms.db", load["records"])
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    if tmp is not None:
+        tmp.cleanup()
+    return 0 if figures["verify"]["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,465 @@
+/* The waiting-room TV page (GET /display), driven by the /display Socket.IO namespace.
+ *
+ * Server -> page: `snapshot` (on connect and, coalesced, after every change) and `called` (at
+ * once on every call). The page keeps no state of its own beyond the spotlight's turn-taking and
+ * calls not yet seen in a snapshot, so a reconnect (fresh snapshot) leaves nothing stale.
+ *
+ * URL: ?services=A,B or ?room=NAME limit the display; ?mute=1 never speaks; ?voice=1 marks the
+ * display that speaks when the setting voice_displays is "flagged".
+ * For tests and benchmarks the page exposes window.qmsDisplay (read-only use).
+ */
+(function () {
+  "use strict";
+
+  var cfg = JSON.parse(document.getElementById("display-config").textContent);
+  var S = cfg.strings;
+  document.documentElement.lang = cfg.lang || "vi";
+  var params = new URLSearchParams(location.search);
+  var $ = function (id) { return document.getElementById(id); };
+
+  var OFFLINE_GRACE_MS = 1000;  // a blip shorter than this does not raise the sign
+  var MIN_HOLD_MS = 5000;       // a call's spotlight when others are waiting their turn
+  var AUDIO_TIMEOUT_MS = 40000; // a player that never reports its end does not block the queue
+  var HIGHLIGHT_MS = 4000;      // a called counter's row glows this long (display.css qd-row-called)
+  var MIN_ROW_REM = 4.5;        // counter rows: 90 px at 1080 lines, the number ~5 cm on a 55" TV
+  var MAX_ROW_REM = 7;
+  var PAGE_MS = 10000;          // more counters than fit: each page shows this long
+  var PAGE_LABEL_REM = 2.2;     // display.css .qd-page
+
+  var state = {
+    connected: false,
+    snapshot: null,
+    pending: [],        // calls received but not yet in a snapshot's recent list
+    queue: [],          // calls waiting for the spotlight
+    current: null,      // the call in the spotlight
+    skewMs: 0,          // server clock minus this machine's clock
+    tzOffsetMin: 420,   // the center's UTC offset, from the snapshot's `now`
+    spotlightSeconds: Number(cfg.spotlight_seconds) || 15,
+    voiceDisplays: cfg.voice_displays || "all",
+    soundBlocked: false,
+    snapshots: 0,
+    connects: 0,
+    highlight: {},      // counter number -> when it was called (Date.now())
+    page: 0,            // which page of counters is shown
+    pages: 1
+  };
+  var audioLog = [];    // {code, counter, start, end, error} per spoken call, for tests
+  var shownLog = [];    // {code, counter, recall, at} per call put in the spotlight
+
+  // ---- the display's scope: ?services=A,B or ?room=NAME ----------------------------------
+  var wantServices = (params.get("services") || "").split(",")
+    .map(function (s) { return s.trim().toUpperCase(); }).filter(Boolean);
+  var wantRoom = (params.get("room") || "").trim();
+  var limited = wantServices.length > 0 || wantRoom !== "";
+
+  function scope(snap) {
+    var codes = {}, counters = {};
+    if (!limited) return null;
+    wantServices.forEach(function (c) { codes[c] = true; });
+    (snap.services || []).forEach(function (s) { if (wantRoom && s.room === wantRoom) codes[s.code] = true; });
+    (snap.counters || []).forEach(function (c) {
+      var serves = c.services.some(function (s) { return codes[s]; });
+      if (serves || (wantRoom && c.room === wantRoom)) counters[c.number] = true;
+    });
+    return { services: codes, counters: counters };
+  }
+
+  function inScope(call) {
+    var sc = state.snapshot && scope(state.snapshot);
+    if (!limited) return true;
+    if (!sc) return wantServices.indexOf(call.service) >= 0;
+    return !!(sc.services[call.service] || sc.counters[call.counter]);
+  }
+
+  // ---- voice --------------------------------------------------------------------------------
+  function speaks() {
+    if (params.get("mute") === "1") return false;
+    if (params.get("voice") === "1") return true;
+    return state.voiceDisplays !== "flagged";
+  }
+
+  function audioUrl(call) {
+    return "/display/call.wav?code=" + encodeURIComponent(call.code) + "&counter=" + encodeURIComponent(call.counter);
+  }
+
+  // Fetch as soon as the call arrives, so the WAV is ready when the call's turn comes.
+  function prefetch(call) {
+    if (!speaks()) return;
+    call.audio = fetch(audioUrl(call), { cache: "no-cache" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.blob();
+    }).then(function (blob) { return URL.createObjectURL(blob); });
+    call.audio.catch(function () {});  // reported when its turn comes
+  }
+
+  var player = new Audio();
+  player.preload = "auto";
+
+  // Play one call's WAV; resolves when it has ended or failed. One player for all calls, and
+  // the next call starts only after this promise resolves: calls never overlap.
+  function speak(call) {
+    if (!speaks() || !call.audio) return Promise.resolve();
+    var entry = { code: call.code, counter: call.counter, start: null, end: null, error: null };
+    audioLog.push(entry);
+    return call.audio.then(function (url) {
+      return new Promise(function (resolve) {
+        var timer;
+        function done(err) {
+          if (entry.end !== null) return;
+          entry.end = performance.now();
+          if (err) entry.error = String(err);
+          clearTimeout(timer);
+          player.onended = player.onerror = null;
+          URL.revokeObjectURL(url);
+          resolve();
+        }
+        player.onended = function () { done(); };
+        player.onerror = function () { done("media error"); };
+        timer = setTimeout(function () { done("timeout"); }, AUDIO_TIMEOUT_MS);
+        player.src = url;
+        entry.start = performance.now();
+        var playing = player.play();
+        if (playing && playing.catch) {
+          playing.catch(function (err) {
+            if (err && err.name === "NotAllowedError") showSoundHint();
+            done(err && err.name || "play failed");
+          });
+        }
+      });
+    }, function (err) {
+      entry.start = entry.end = performance.now();
+      entry.error = String(err && err.message || err);
+    });
+  }
+
+  // A browser without the kiosk's autoplay flag needs one touch before it may play sound.
+  function showSoundHint() {
+    if (state.soundBlocked) return;
+    state.soundBlocked = true;
+    var hint = $("sound-hint");
+    hint.hidden = false;
+    document.addEventListener("click", function unlock() {
+      hint.hidden = true;
+      state.soundBlocked = false;
+      player.src = "";
+      document.removeEventListener("click", unlock);
+    });
+  }
+
+  // ---- spotlight: one call at a time ---------------------------------------------------------
+  function onCalled(call) {
+    if (!inScope(call)) return;
+    state.pending.push(call);
+    renderRecent();
+    renderCounters();
+    markRow(call.counter);
+    prefetch(call);
+    state.queue.push(call);
+    pump();
+  }
+
+  function pump() {
+    if (state.current || !state.queue.length) return;
+    var call = state.queue.shift();
+    state.current = call;
+    showSpotlight(call);
+    var shownAt = Date.now();
+    var spoken = false;
+    speak(call).then(function () { spoken = true; });
+    // The spotlight holds `spotlight_seconds`, or MIN_HOLD_MS while other calls wait, and never
+    // ends before the call has been said.
+    var tick = setInterval(function () {
+      var hold = state.spotlightSeconds * 1000;
+      if (state.queue.length) hold = Math.min(hold, MIN_HOLD_MS);
+      if (!spoken || Date.now() - shownAt < hold) return;
+      clearInterval(tick);
+      state.current = null;
+      if (state.queue.length) pump(); else showIdle();
+    }, 100);
+  }
+
+  function showSpotlight(call) {
+    var spot = $("spotlight");
+    $("spot-code").textContent = call.code;
+    $("spot-counter").textContent = String(call.counter);
+    var tags = $("spot-tags");
+    tags.textContent = "";
+    if (call.recall) tags.appendChild(el("span", "qd-tag", S.recall));
+    if (call.priority) tags.appendChild(el("span", "qd-tag", S.priority));
+    spot.setAttribute("aria-label", S.call + " " + call.code + " – " + S.counter + " " + call.counter);
+    spot.dataset.code = call.code;
+    spot.dataset.counter = call.counter;
+    // Restart the pop-in: drop the class, force a style flush, add it again.
+    spot.classList.remove("active", "idle");
+    void spot.offsetWidth;
+    spot.classList.add("active");
+    fitText($("spot-code"));
+    shownLog.push({ code: call.code, counter: call.counter, tags: tags.textContent, at: performance.now() });
+  }
+
+  function showIdle() {
+    var spot = $("spotlight");
+    spot.classList.remove("active");
+    spot.classList.add("idle");
+    spot.removeAttribute("aria-label");
+    delete spot.dataset.code;
+    delete spot.dataset.counter;
+  }
+
+  // Shrink a one-line text until it fits its box (a long center name, codes such as "AB1005").
+  // The node is a block with white-space: nowrap, so scrollWidth is its text's width.
+  function fitText(node) {
+    node.style.fontSize = "";
+    var size = parseFloat(getComputedStyle(node).fontSize);
+    while (node.scrollWidth > node.clientWidth && size > 12) {
+      size = size * 0.92;
+      node.style.fontSize = size + "px";
+    }
+  }
+
+  // ---- snapshot rendering ---------------------------------------------------------------------
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function sameCall(a, b) {
+    return a.code === b.code && Number(a.counter) === Number(b.counter) && a.at === b.at && !!a.recall === !!b.recall;
+  }
+
+  function onSnapshot(snap) {
+    state.snapshot = snap;
+    state.snapshots += 1;
+    if (snap.now) {
+      // `now` is to the second: the true server time is within the next second.
+      state.skewMs = Date.parse(snap.now) + 500 - Date.now();
+      var m = /([+-])(\d\d):(\d\d)$/.exec(snap.now);
+      state.tzOffsetMin = m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+    }
+    if (snap.spotlight_seconds) state.spotlightSeconds = Number(snap.spotlight_seconds);
+    if (snap.voice_displays) state.voiceDisplays = snap.voice_displays;
+    // A call stays pending until a snapshot lists it; a snapshot built before the call (its
+    // `now` not later than the call) may not list it yet.
+    var recent = snap.recent_calls || [];
+    var nowMs = Date.parse(snap.now || 0);
+    state.pending = state.pending.filter(function (c) {
+      if (recent.some(function (r) { return sameCall(r, c); })) return false;
+      return Date.parse(c.at) >= nowMs;
+    });
+    tickClock();  // the clock's width is known before the name is fitted beside it
+    $("center-name").textContent = snap.center_name || "";
+    fitText($("center-name"));
+    $("unit-name").textContent = snap.unit_name || "";
+    document.title = snap.center_name || document.title;
+    renderFilterLabel(snap);
+    renderCounters();
+    renderRecent();
+    renderTicker(snap.notice || "");
+  }
+
+  function renderFilterLabel(snap) {
+    var label = $("filter-label");
+    if (!limited) { label.hidden = true; return; }
+    var known = {};
+    (snap.services || []).forEach(function (s) { known[s.code] = s; });
+    var sc = scope(snap);
+    var names = Object.keys(sc.services).filter(function (c) { return known[c]; })
+      .map(function (c) { return serviceName(known[c]); });
+    var text = (wantRoom ? S.room + " " + wantRoom + " · " : "") + S.services + ": " + names.join(", ");
+    var unknown = wantServices.filter(function (c) { return !known[c]; });
+    if (unknown.length) text += " · " + S.unknown_services + " " + unknown.join(", ");
+    label.textContent = text;
+    label.hidden = false;
+  }
+
+  function serviceName(s) {
+    return (cfg.lang === "en" && s.name_en) ? s.name_en : s.name;
+  }
+
+  function renderCounters() {
+    var snap = state.snapshot;
+    if (!snap) return;
+    var sc = scope(snap);
+    var services = {};
+    (snap.services || []).forEach(function (s) { services[s.code] = s; });
+    var serving = {};
+    state.pending.forEach(function (c) { serving[c.counter] = c.code; });  // newer than the snapshot
+    var body = $("counter-rows");
+    var rows = (snap.counters || []).filter(function (c) { return !sc || sc.counters[c.number]; });
+    // Rows never get smaller than MIN_ROW_REM: more counters than fit take turns, a page at a time.
+    var perPage = rowsPerPage(rows.length);
+    var pages = Math.max(1, Math.ceil(rows.length / perPage));
+    if (state.page >= pages) state.page = 0;
+    var shown = rows.slice(state.page * perPage, (state.page + 1) * perPage);
+    body.textContent = "";
+    shown.forEach(function (c) {
+      var mine = c.services.filter(function (s) { return !sc || sc.services[s] || (wantRoom && c.room === wantRoom); });
+      var waiting = mine.reduce(function (n, s) { return n + (services[s] ? services[s].waiting : 0); }, 0);
+      var tr = el("tr");
+      tr.dataset.counter = c.number;
+      var paused = c.state === "paused";
+      if (paused) tr.classList.add("paused");
+      tr.appendChild(el("td", "num", String(c.number)));
+      tr.appendChild(el("td", "svc", mine.map(function (s) {
+        return services[s] ? serviceName(services[s]) : s;
+      }).join(", ")));
+      var code = serving[c.number] || c.serving;
+      var td = el("td", "serving", paused ? S.paused : (code || "–"));
+      if (!paused && code) td.dataset.code = code;
+      tr.appendChild(td);
+      tr.appendChild(el("td", "wait", String(waiting)));
+      highlight(tr, c.number);
+      body.appendChild(tr);
+    });
+    if (!rows.length) {
+      var tr = el("tr"), td = el("td", "empty", S.no_counters);
+      td.colSpan = 4;
+      tr.appendChild(td);
+      body.appendChild(tr);
+    }
+    var label = $("page-label");
+    label.hidden = pages < 2;
+    label.textContent = (state.page + 1) + "/" + pages;
+    state.pages = pages;
+    sizeRows(Math.max(shown.length, 1));
+  }
+
+  // A row just called glows and fades; rows are rebuilt on every snapshot, so the fade resumes
+  // where it was (negative delay) instead of starting over, which would flicker.
+  function highlight(tr, counter) {
+    var since = state.highlight[counter];
+    var elapsed = since === undefined ? Infinity : Date.now() - since;
+    if (elapsed >= HIGHLIGHT_MS) return;
+    tr.style.animationDelay = -elapsed + "ms";
+    tr.classList.add("just-called");
+  }
+
+  function markRow(counter) {
+    state.highlight[counter] = Date.now();
+    var tr = document.querySelector('#counter-rows tr[data-counter="' + Number(counter) + '"]');
+    if (tr) {
+      tr.classList.remove("just-called");
+      void tr.offsetWidth;
+      highlight(tr, counter);
+    }
+  }
+
+  function rem() { return parseFloat(getComputedStyle(document.documentElement).fontSize); }
+
+  // Height left for the rows; with pages, the page number below the table takes PAGE_LABEL_REM.
+  function tableSpace(paged) {
+    var table = $("counter-table");
+    return table.parentNode.clientHeight - table.tHead.offsetHeight - (paged ? rem() * PAGE_LABEL_REM : 0) - 2;
+  }
+
+  function rowsPerPage(n) {
+    var fit = Math.floor(tableSpace(false) / (rem() * MIN_ROW_REM));
+    if (n > fit) fit = Math.floor(tableSpace(true) / (rem() * MIN_ROW_REM));
+    return Math.max(1, fit);
+  }
+
+  // Rows share the height: few counters get big rows, more get smaller ones down to MIN_ROW_REM.
+  function sizeRows(n) {
+    var h = Math.min(tableSpace(state.pages > 1) / n, rem() * MAX_ROW_REM);
+    $("counter-table").style.setProperty("--row-h", h + "px");
+  }
+
+  function nextPage() {
+    if (state.pages > 1) {
+      state.page = (state.page + 1) % state.pages;
+      renderCounters();
+    }
+  }
+  setInterval(nextPage, PAGE_MS);
+
+  function renderRecent() {
+    var snap = state.snapshot;
+    var list = $("recent-list");
+    var limit = 8;
+    var calls = state.pending.slice().reverse().concat(snap ? snap.recent_calls || [] : [])
+      .filter(inScope).slice(0, limit);
+    list.textContent = "";
+    calls.forEach(function (c) {
+      var li = el("li");
+      li.dataset.code = c.code;
+      li.dataset.counter = c.counter;
+      li.appendChild(el("span", "code", c.code));
+      li.appendChild(el("span", "arrow", "→"));
+      li.appendChild(el("span", "ctr", String(c.counter)));
+      list.appendChild(li);
+    });
+    if (!calls.length) list.appendChild(el("li", "none", S.no_calls));
+  }
+
+  var tickerText = null;
+  function renderTicker(text) {
+    var ticker = $("ticker"), node = $("ticker-text");
+    ticker.hidden = !text;
+    if (text === tickerText) return;
+    tickerText = text;
+    node.textContent = text;
+    // About 6 rem (120 px at 1080 lines) per second, however long the notice.
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+    var distance = ticker.clientWidth + node.scrollWidth;
+    node.style.setProperty("--ticker-from", ticker.clientWidth + "px");
+    node.style.setProperty("--ticker-s", Math.max(distance / (rem * 6), 8) + "s");
+    node.style.animation = "none";
+    void node.offsetWidth;
+    node.style.animation = "";
+  }
+
+  // ---- clock: the server's time in the center's time zone -------------------------------------
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tickClock() {
+    if (!state.snapshot) return;
+    var d = new Date(Date.now() + state.skewMs + state.tzOffsetMin * 60000);  // read with getUTC*
+    $("clock-time").textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+    $("clock-date").textContent = S.weekdays[d.getUTCDay()] + ", " + pad(d.getUTCDate()) + "/" +
+      pad(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear();
+  }
+  setInterval(tickClock, 250);
+
+  // ---- connection -----------------------------------------------------------------------------
+  var offlineTimer = null;
+  function setConnected(up) {
+    state.connected = up;
+    clearTimeout(offlineTimer);
+    if (up) {
+      document.body.classList.remove("offline");
+    } else {
+      offlineTimer = setTimeout(function () {
+        if (!state.connected) document.body.classList.add("offline");
+      }, OFFLINE_GRACE_MS);
+    }
+  }
+  setConnected(false);
+
+  var socket = io("/display", {
+    transports: ["websocket"],  // no long-polling on a LAN: one connection, no sticky sessions
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000
+  });
+  socket.on("connect", function () {
+    state.connects += 1;
+    setConnected(true);  // the server sends a fresh snapshot on every connect
+  });
+  socket.on("disconnect", function () { setConnected(false); });
+  socket.on("connect_error", function () { setConnected(false); });
+  socket.on("snapshot", onSnapshot);
+  socket.on("called", onCalled);
+  // Sizes depend on the screen and on the font, which may arrive after the first snapshot.
+  function relayout() {
+    fitText($("center-name"));
+    if (state.current) fitText($("spot-code"));
+    renderCounters();
+    tickerText = null;
+    if (state.snapshot) renderTicker(state.snapshot.notice || "");
+  }
+  window.addEventListener("resize", relayout);
+  if (document.fonts) document.fonts.addEventListener("loadingdone", relayout);
+
+  window.qmsDisplay = { state: state, audioLog: audioLog, shownLog: shownLog, speaks: speaks, socket: socket,
+                       nextPage: nextPage };
+})();

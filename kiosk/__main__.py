@@ -1,0 +1,7 @@
+"""`python -m kiosk`: see kiosk/cli.py."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,231 @@
+"""Daily roll-ups of tickets and ratings, so that a year's report reads thousands of rows.
+
+A closed day (before today in the center's time zone) is rolled up once, in the writer, into
+`report_tickets`, `report_ratings` and `report_hours`, and marked in `report_days`. Triggers on
+`tickets` and `ratings` drop a day's roll-up as soon as one of its rows changes (a late rating
+from a kiosk's outbox, a ticket finished after midnight, an admin's correction), so a roll-up is
+never stale: the next report rebuilds it. Today is never stored: `source()` rolls up every day
+that is not stored on the fly, with the same SQL, so the figures are the same either way.
+
+Which day a row belongs to: a ticket to its issue day (`tickets.day`); a rating to its ticket's
+day (so "ratings / served" of a period compares like with like even across midnight), or to the
+day it was pressed when it has no ticket (unattributed). Everything of a ticket is reported
+under its final service (after transfers), its last counter and that counter's officer.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("qms.reports")
+
+TICKET_COLS = ("day", "service", "counter", "officer_id", "issued", "served", "no_show", "cancelled",
+               "unserved", "transferred", "priority", "wait_n", "wait_sum", "svc_n", "svc_sum", "waits")
+RATING_COLS = ("day", "service", "counter", "officer_id", "s1", "s2", "s3", "s4", "s5", "duplicate",
+               "unattributed")
+HOUR_COLS = ("day", "weekday", "hour", "service", "counter", "officer_id", "issued", "rated", "satisfied")
+
+_INVALIDATE = """DELETE FROM report_days WHERE day = {d};
+DELETE FROM report_tickets WHERE day = {d};
+DELETE FROM report_ratings WHERE day = {d};
+DELETE FROM report_hours WHERE day = {d};"""
+
+
+def _trigger(name: str, event: str, table: str, row: str) -> list[str]:
+    """A trigger that drops the roll-up of the day(s) a changed row belongs to."""
+    if table == "tickets":
+        days = [f"{row}.day"]
+    else:  # a rating belongs to its ticket's day, or its own
+        days = [f"{row}.day", f"(SELECT day FROM tickets WHERE id = {row}.ticket_id)"]
+    cond = " OR ".join(f"EXISTS (SELECT 1 FROM report_days WHERE day = {d})" for d in days)
+    body = "\n".join(_INVALIDATE.format(d=d) for d in days)
+    return [f"CREATE TRIGGER {name} AFTER {event} ON {table} WHEN {cond} BEGIN\n{body}\nEND"]
+
+
+@migrations()
+def m001_rollups(db: Database) -> None:
+    statements = [
+        "CREATE TABLE report_days (day TEXT PRIMARY KEY, built_at REAL NOT NULL)",
+        """CREATE TABLE report_tickets (
+            day TEXT NOT NULL, service TEXT NOT NULL, counter INTEGER, officer_id INTEGER,
+            issued INTEGER NOT NULL, served INTEGER NOT NULL, no_show INTEGER NOT NULL,
+            cancelled INTEGER NOT NULL, unserved INTEGER NOT NULL, transferred INTEGER NOT NULL,
+            priority INTEGER NOT NULL, wait_n INTEGER NOT NULL, wait_sum REAL NOT NULL,
+            svc_n INTEGER NOT NULL, svc_sum REAL NOT NULL, waits BLOB)""",
+        "CREATE INDEX report_tickets_day ON report_tickets (day)",
+        """CREATE TABLE report_ratings (
+            day TEXT NOT NULL, service TEXT, counter INTEGER, officer_id INTEGER,
+            s1 INTEGER NOT NULL, s2 INTEGER NOT NULL, s3 INTEGER NOT NULL, s4 INTEGER NOT NULL,
+            s5 INTEGER NOT NULL, duplicate INTEGER NOT NULL, unattributed INTEGER NOT NULL)""",
+        "CREATE INDEX report_ratings_day ON report_ratings (day)",
+        """CREATE TABLE report_hours (
+            day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL, service TEXT, counter INTEGER,
+            officer_id INTEGER, issued INTEGER NOT NULL, rated INTEGER NOT NULL, satisfied INTEGER NOT NULL)""",
+        # Covering: the heat map of a year reads ~50,000 rows of it without touching the table.
+        """CREATE INDEX report_hours_day ON report_hours
+            (day, weekday, hour, service, counter, officer_id, issued, rated, satisfied)""",
+        # For the roll-up of a day and the board, on a year of history: the ratings of a
+        # ticket (joined from the day's tickets), and a service's latest finished tickets (the
+        # wait estimate reads 20 of them; without this index it sorts a year of them).
+        "CREATE INDEX IF NOT EXISTS ratings_ticket ON ratings (ticket_id)",
+        "CREATE INDEX IF NOT EXISTS tickets_service_done ON tickets (service, state, finished_at)",
+    ]
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        row = "OLD" if event == "DELETE" else "NEW"
+        statements += _trigger(f"report_tickets_{event.lower()}", event, "tickets", row)
+        statements += _trigger(f"report_ratings_{event.lower()}", event, "ratings", row)
+    for sql in statements:
+        db.execute(sql)
+
+
+# -- the roll-up of one day, as SQL (positional parameters noted beside each) -----------------
+TICKETS_DAY = """SELECT day, service, counter, officer_id,
+    sum(state != 'cancelled') AS issued, sum(state = 'done') AS served, sum(state = 'no_show') AS no_show,
+    sum(state = 'cancelled') AS cancelled, sum(state IN ('waiting', 'called', 'serving')) AS unserved,
+    sum(transfers > 0 AND state != 'cancelled') AS transferred, sum(priority = 1 AND state != 'cancelled') AS priority,
+    count(first_called_at) AS wait_n, total(first_called_at - issued_at) AS wait_sum,
+    sum(state = 'done') AS svc_n,
+    total(CASE WHEN state = 'done' THEN finished_at - coalesce(started_at, called_at) END) AS svc_sum,
+    group_concat(CAST(round(first_called_at - issued_at) AS INTEGER)) AS waits
+  FROM tickets WHERE day = ? GROUP BY service, counter, officer_id"""  # [day]
+
+RATINGS_DAY = """SELECT t.day AS day, t.service AS service, r.counter AS counter, r.officer_id AS officer_id,
+    sum(r.status = 'counted' AND r.score = 1) AS s1, sum(r.status = 'counted' AND r.score = 2) AS s2,
+    sum(r.status = 'counted' AND r.score = 3) AS s3, sum(r.status = 'counted' AND r.score = 4) AS s4,
+    sum(r.status = 'counted' AND r.score = 5) AS s5, sum(r.status = 'duplicate') AS duplicate, 0 AS unattributed
+  FROM tickets t JOIN ratings r ON r.ticket_id = t.id WHERE t.day = ?
+  GROUP BY t.service, r.counter, r.officer_id
+  UNION ALL
+  SELECT day, NULL, counter, officer_id, 0, 0, 0, 0, 0,
+    sum(status = 'duplicate'), sum(status = 'unattributed')
+  FROM ratings WHERE day = ? AND ticket_id IS NULL GROUP BY counter, officer_id"""  # [day, day]
+
+HOURS_DAY = """SELECT day, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 AS weekday, hour, service, counter, officer_id,
+    sum(issued) AS issued, sum(rated) AS rated, sum(satisfied) AS satisfied FROM (
+  SELECT day, ((CAST(issued_at AS INTEGER) + ?) % 86400) / 3600 AS hour, service, counter, officer_id,
+    1 AS issued, 0 AS rated, 0 AS satisfied
+  FROM tickets WHERE day = ? AND state != 'cancelled'
+  UNION ALL
+  SELECT t.day, ((CAST(r.pressed_at AS INTEGER) + ?) % 86400) / 3600, t.service, r.counter, r.officer_id,
+    0, 1, r.score >= 4
+  FROM tickets t JOIN ratings r ON r.ticket_id = t.id WHERE t.day = ? AND r.status = 'counted'
+) GROUP BY day, hour, service, counter, officer_id"""  # [offset, day, offset, day]
+
+
+def utc_offset(tz, day: str) -> int:
+    """Seconds east of UTC of the center's zone at noon of a day (hours of day are local)."""
+    noon = datetime.combine(date.fromisoformat(day), time(12), tz)
+    return int(noon.utcoffset().total_seconds())
+
+
+def waits_array(value) -> array:
+    """Waits in whole seconds, sorted, from a stored roll-up (bytes, already sorted) or a live
+    one (comma-separated)."""
+    out = array("i")
+    if not value:
+        return out
+    if isinstance(value, bytes):
+        out.frombytes(value)
+        return out
+    return array("i", sorted(int(v) for v in str(value).split(",")))
+
+
+def build_day(db: Database, tz, now: float, day: str) -> None:
+    """Roll up one closed day (runs in the writer, inside its transaction)."""
+    for table in ("report_tickets", "report_ratings", "report_hours"):
+        db.execute(f"DELETE FROM {table} WHERE day = ?", [day])
+    rows = db.execute(TICKETS_DAY, [day]).fetchall()
+    if rows:
+        rows = [(*r[:-1], waits_array(r[-1]).tobytes()) for r in rows]
+        db.conn.executemany(f"INSERT INTO report_tickets ({', '.join(TICKET_COLS)}) "
+                            f"VALUES ({', '.join('?' * len(TICKET_COLS))})", rows)
+    db.execute(f"INSERT INTO report_ratings ({', '.join(RATING_COLS)}) {RATINGS_DAY}", [day, day])
+    off = utc_offset(tz, day)
+    db.execute(f"INSERT INTO report_hours ({', '.join(HOUR_COLS)}) {HOURS_DAY}", [off, day, off, day])
+    db.execute("INSERT OR REPLACE INTO report_days (day, built_at) VALUES (?, ?)", [day, now])
+
+
+def build_days(db: Database, tz, now: float, days: list[str]) -> int:
+    """Write job: roll up several closed days; returns how many."""
+    for day in days:
+        build_day(db, tz, now, day)
+    return len(days)
+
+
+def _days(start: str, end: str) -> list[str]:
+    d, last = date.fromisoformat(start), date.fromisoformat(end)
+    out = []
+    while d <= last:
+        out.append(d.isoformat())
+        d += timedelta(days=1)
+    return out
+
+
+def first_day(db: Database) -> str | None:
+    """The first day with any ticket or rating (nothing before it needs rolling up)."""
+    row = db.execute("SELECT min(d) FROM (SELECT min(day) AS d FROM tickets UNION ALL SELECT min(day) FROM ratings)").fetchone()
+    return row[0]
+
+
+def missing(db: Database, today: str, start: str, end: str) -> tuple[list[str], list[str]]:
+    """(closed days to roll up, days to read live) within [start, end]."""
+    first = first_day(db)
+    if first is None:
+        return [], []
+    start = max(start, first)
+    end = min(end, today)
+    if start > end:
+        return [], []
+    stored = {r[0] for r in db.execute("SELECT day FROM report_days WHERE day BETWEEN ? AND ?", [start, end])}
+    todo = [d for d in _days(start, end) if d not in stored]
+    return [d for d in todo if d < today], [d for d in todo if d >= today]
+
+
+def ensure(store, tz, today: str, now: float, start: str, end: str, *, limit: int | None = None,
+           chunk: int = 16) -> int:
+    """Roll up the closed days of [start, end] that are not stored, a few days per write job so
+    that kiosks' writes go in between; returns how many were built."""
+    closed, _live = missing(store.read(), today, start, end)
+    if limit is not None:
+        closed = closed[-limit:]  # the most recent first: they are the ones asked for most
+    built = 0
+    for i in range(0, len(closed), chunk):
+        built += store.write(build_days, tz, now, closed[i:i + chunk])
+    return built
+
+
+@dataclass
+class Source:
+    """SELECTs yielding roll-up rows for a range: the stored days plus every other day live."""
+    tickets: str
+    ratings: str
+    hours: str
+    t_params: list = field(default_factory=list)
+    r_params: list = field(default_factory=list)
+    h_params: list = field(default_factory=list)
+    live_days: list = field(default_factory=list)
+
+
+def source(db: Database, tz, today: str, start: str, end: str) -> Source:
+    """The roll-up rows of [start, end]: stored ones, and the others (today) rolled up live."""
+    closed, live = missing(db, today, start, end)
+    live = closed + live
+    t = [f"SELECT {', '.join(TICKET_COLS)} FROM report_tickets WHERE day BETWEEN ? AND ?"]
+    r = [f"SELECT {', '.join(RATING_COLS)} FROM report_ratings WHERE day BETWEEN ? AND ?"]
+    h = [f"SELECT {', '.join(HOUR_COLS)} FROM report_hours WHERE day BETWEEN ? AND ?"]
+    src = Source("", "", "", [start, end], [start, end], [start, end], live)
+    for day in live:
+        off = utc_offset(tz, day)
+        t.append(f"SELECT * FROM ({TICKETS_DAY})")
+        src.t_params.append(day)
+        r.append(f"SELECT * FROM ({RATINGS_DAY})")
+        src.r_params += [day, day]
+        h.append(f"SELECT * FROM ({HOURS_DAY})")
+        src.h_params += [off, day, off, day]
+    src.tickets, src.ratings, src.hours = (" UNION ALL ".join(x) for x in (t, r, h))
+    return src

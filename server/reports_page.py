@@ -1,0 +1,214 @@
+"""Reports: `/reports` (the page), `/reports/print` (the monthly report to print, in
+Vietnamese), `/reports/chart/<name>.svg`, `/reports/export/<table>.csv|.xlsx`, and the same
+figures as JSON under `/api/reports` and `/api/reports/<section>` (a supervisor's session or API
+token), so that a province can pull them. The figures themselves are computed in server/reports.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from .errors import NotFound, QmsError
+from .login import with_lang
+from .principal import current_principal
+from .reports import charts, export, queries, ranking, tables
+from .reports.period import KINDS, parse, parse_filters
+
+ROLES = ("supervisor", "admin")
+SECTIONS = ("summary", "services", "officers", "counters", "series", "heat", "ranking")
+EXPORTABLE = ("summary", "services", "officers", "counters", "ranking", "series", "heat_arrivals",
+              "heat_satisfaction", "heat_rated")
+
+
+def _lang() -> str:
+    return "en" if str(get_locale()) == "en" else "vi"
+
+
+class _Page:
+    """The request's period, filters and helpers, checked once."""
+
+    def __init__(self, qms):
+        self.qms = qms
+        self.cfg = qms.cfg()
+        self.now = qms.now()
+        self.today = date.fromisoformat(self.cfg.day(self.now))
+        self.period = parse(request.args, self.today)
+        self.filters = parse_filters(request.args, qms.store.read())
+
+    def args(self, **extra) -> dict:
+        out = {**self.period.as_args(), **self.filters.as_args()}
+        if request.args.get("lang") in ("vi", "en"):
+            out["lang"] = request.args["lang"]
+        out.update({k: v for k, v in extra.items() if v is not None})
+        return out
+
+    def report(self, sections=queries.ALL) -> dict:
+        return queries.report(self.qms.store, self.cfg, self.now, self.period, self.filters,
+                              prior_weight=float(self.qms.setting("ranking_prior_weight")), sections=sections)
+
+
+def _heat_colour(value, top, kind: str) -> str:
+    """Background of a heat-map cell: blue by share of the busiest hour; red to green by rate."""
+    if value is None:
+        return "#f3f5f8"
+    if kind == "pct":
+        # red at 70 % and below, amber at 85 %, green at 100 %
+        stops = ((70.0, (198, 40, 40)), (85.0, (230, 150, 20)), (100.0, (46, 125, 50)))
+        value = max(stops[0][0], min(stops[-1][0], value))
+        for (a, ca), (b, cb) in zip(stops, stops[1:]):
+            if value <= b:
+                t = (value - a) / (b - a)
+                return "rgb({},{},{})".format(*(int(x + (y - x) * t) for x, y in zip(ca, cb)))
+    t = 0 if not top else max(0.0, min(1.0, value / top))
+    return f"rgba(11,79,156,{0.08 + 0.8 * t:.2f})"
+
+
+def _grid_max(grid) -> float:
+    return max((v for row in grid for v in row if v is not None), default=0)
+
+
+def register(app, socketio, qms, csrf) -> None:
+    """Attach /reports and /api/reports."""
+    bp = Blueprint("reports", __name__)
+
+    @bp.context_processor
+    def _helpers():
+        return {"get_locale": get_locale, "with_lang": with_lang, "cell_text": tables.text,
+                "cell_value": tables.value, "heat_colour": _heat_colour, "grid_max": _grid_max}
+
+    def gate():
+        """None if the caller may see a report page; else the answer: sign in, or refused."""
+        principal = current_principal(required=False)
+        if principal is None:
+            return redirect(with_lang(url_for("login.login_page", next=request.full_path.rstrip("?"))))
+        if principal.role not in ROLES:
+            return render_template("board/refused.html"), 403
+        return None
+
+    def api_caller():
+        """A supervisor or admin by session or API token; the JSON error otherwise."""
+        return current_principal().require_role(*ROLES)
+
+    def catalog_options() -> dict:
+        db = qms.store.read()
+        return {
+            "services": list(db.query("SELECT code, name_vi, name_en FROM services ORDER BY sort, code")),
+            "counters": list(db.query("SELECT number, name FROM counters ORDER BY number")),
+            "officers": list(db.query("SELECT id, username, full_name FROM users WHERE role = 'officer' "
+                                      "OR id IN (SELECT DISTINCT user_id FROM counter_sessions) ORDER BY full_name")),
+        }
+
+    def page_error(exc: QmsError):
+        return render_template("reports/error.html", message=str(exc), kinds=KINDS), exc.http_status
+
+    @bp.get("/reports")
+    def page():
+        refused = gate()
+        if refused is not None:
+            return refused
+        try:
+            p = _Page(qms)
+        except QmsError as exc:
+            return page_error(exc)
+        report = p.report()
+        lang = _lang()
+        base = p.args()
+        nav = {"prev": urlencode({**base, **p.period.shift(-1).as_args()}),
+               "next": urlencode({**base, **p.period.shift(1).as_args()})}
+        return render_template(
+            "reports/report.html", r=report, t=tables.build(report), p=p, lang=lang, kinds=KINDS,
+            query=urlencode(base), nav=nav, options=(options := catalog_options()),
+            filters_text=_filters_text(report, options, lang),
+            exportable=EXPORTABLE, chart_names=charts.NAMES, formula=ranking.FORMULA,
+            me=current_principal().row,
+            print_query=urlencode({**p.filters.as_args(), "period": "month",
+                                   "date": p.period.start.isoformat()}))
+
+    @bp.get("/reports/print")
+    def print_page():
+        refused = gate()
+        if refused is not None:
+            return refused
+        try:
+            p = _Page(qms)
+        except QmsError as exc:
+            return page_error(exc)
+        report = p.report()
+        args = p.args()
+        args["lang"] = "vi"  # the printed report and its charts are in Vietnamese
+        return render_template("reports/print.html", r=report, p=p, query=urlencode(args), formula=ranking.FORMULA,
+                               unit_name=qms.setting("unit_name"),
+                               filters_text=_filters_text(report, catalog_options()))
+
+    @bp.get("/reports/chart/<name>.svg")
+    def chart(name: str):
+        api_caller()
+        if name not in charts.NAMES:
+            raise NotFound(f"Không có biểu đồ '{name}'; có: {', '.join(charts.NAMES)}")
+        p = _Page(qms)
+        report = p.report(sections=charts.SECTIONS[name])
+        return Response(charts.render(name, report, _lang()), mimetype="image/svg+xml",
+                        headers={"Cache-Control": "private, max-age=60"})
+
+    @bp.get("/reports/export/<name>.<fmt>")
+    def export_table(name: str, fmt: str):
+        api_caller()
+        if fmt not in ("csv", "xlsx"):
+            raise NotFound(f"Định dạng '{fmt}' không hỗ trợ; dùng csv hoặc xlsx")
+        if name not in EXPORTABLE and not (name == "all" and fmt == "xlsx"):
+            raise NotFound(f"Không có bảng '{name}'; có: {', '.join(EXPORTABLE)}"
+                           + (" (và 'all' cho Excel)" if fmt == "xlsx" else ""))
+        p = _Page(qms)
+        report = p.report()
+        lang = _lang()
+        built = tables.build(report)
+        stem = f"bao-cao-{p.period.start.isoformat()}_{p.period.end.isoformat()}-{name}"
+        if fmt == "csv":
+            return Response(export.csv_bytes(built[name], lang), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+        chosen = [built[n] for n in EXPORTABLE if n in built] if name == "all" else [built[name]]
+        heading = [report["center_name"], report["period"]["label_en" if lang == "en" else "label"]]
+        if report["filters"]:
+            heading.append(_filters_text(report, catalog_options(), lang))
+        return Response(export.xlsx_bytes(chosen, heading, lang),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+
+    @bp.get("/api/reports")
+    def api_report():
+        api_caller()
+        return jsonify({"ok": True, **_Page(qms).report()})
+
+    @bp.get("/api/reports/<section>")
+    def api_section(section: str):
+        api_caller()
+        if section not in SECTIONS:
+            raise NotFound(f"Không có mục '{section}'; có: {', '.join(SECTIONS)}")
+        p = _Page(qms)
+        wanted = {"summary": ("p90",), "services": ("services", "p90"), "ranking": ("ranking",)}.get(section, (section,))
+        report = p.report(sections=wanted)
+        return jsonify({"ok": True, "period": report["period"], "filters": report["filters"],
+                        "generated_at": report["generated_at"], section: report[section]})
+
+    app.register_blueprint(bp)
+
+
+def _filters_text(report: dict, options: dict, lang: str = "vi") -> str:
+    """The filters of a report in words: "Lĩnh vực: Hộ tịch; Quầy 3"."""
+    f = report["filters"]
+    parts = []
+    if "service" in f:
+        svc = next((s for s in options["services"] if s["code"] == f["service"]), None)
+        name = (svc["name_en"] if lang == "en" else svc["name_vi"]) if svc else f["service"]
+        parts.append(("Service: " if lang == "en" else "Lĩnh vực: ") + name)
+    if "counter" in f:
+        parts.append(("Counter " if lang == "en" else "Quầy ") + str(f["counter"]))
+    if "officer" in f:
+        user = next((u for u in options["officers"] if u["id"] == f["officer"]), None)
+        parts.append(("Officer: " if lang == "en" else "Cán bộ: ") + ((user["full_name"] or user["username"]) if user else str(f["officer"])))
+    return "; ".join(parts)
+

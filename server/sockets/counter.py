@@ -1,0 +1,146 @@
+"""The `/counter` namespace: an officer's console joins the room of his counter, gets the
+counter's view on connect and after every change, and `rating_received` (today's totals only)
+when one of his ratings becomes visible, i.e. once its rating window has closed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import request
+from flask_socketio import join_room
+
+from .. import events
+from ..engine import officer
+from ..errors import Forbidden, QmsError, Unauthorized
+from ..principal import Principal, current_principal
+
+log = logging.getLogger(__name__)
+
+
+def room(number: int) -> str:
+    return f"counter-{number}"
+
+
+def view(qms, number: int) -> dict:
+    """The console's view of a counter as of now."""
+    return officer.console_view(qms.store.read(), qms.cfg(), qms.now(), number)
+
+
+def counter_of(qms, who: Principal, asked) -> int:
+    """The counter whose room this caller may join: his own; a supervisor may watch any."""
+    db = qms.store.read()
+    if who.kind == "device":
+        who.require_device_role("counter")
+        return who.row["counter"]
+    if asked is not None and (not isinstance(asked, int) or isinstance(asked, bool)):
+        raise Forbidden("counter phải là số quầy")
+    held = [r["number"] for r in db.query("SELECT number FROM counters WHERE officer_id = ? AND active = 1",
+                                          [who.row["id"]])]
+    if asked is None:
+        if not held:
+            raise Forbidden("Bạn chưa đăng nhập vào quầy nào")
+        return held[0]
+    if asked in held:
+        return asked
+    if who.role in ("supervisor", "admin") and db["counters"].count_where("number = ? AND active = 1", [asked]):
+        return asked
+    raise Forbidden(f"Bạn chưa đăng nhập ở quầy {asked}")
+
+
+class CounterPusher:
+    """Pushes counter views to their rooms, and wakes itself when a rating comes due.
+
+    A rating becomes visible without any write (its window just closes), so the pusher keeps one
+    timer per counter for the next rating due there. `seen` remembers how many ratings each
+    counter's officer was last shown, to announce new ones with `rating_received`."""
+
+    def __init__(self, socketio, qms):
+        self.socketio = socketio
+        self.qms = qms
+        self._lock = threading.RLock()
+        self._seen: dict[int, tuple] = {}  # counter -> (officer id, ratings shown)
+        self._timers: dict[int, tuple[float, threading.Timer]] = {}  # counter -> (due, timer)
+
+    def watched(self) -> list[int]:
+        """Counters with at least one console connected."""
+        return sorted({c["counter"] for c in list(self.qms.connections.values())
+                       if c.get("namespace") == events.COUNTER})
+
+    def push_all(self) -> None:
+        for number in self.watched():
+            try:
+                self.push(number)
+            except QmsError:  # the counter was removed while a console was open
+                continue
+
+    def push(self, number: int, sid: str | None = None) -> None:
+        """Send the counter's view to its room (or to one new connection) and announce ratings."""
+        with self._lock:
+            db, cfg, now = self.qms.store.read(), self.qms.cfg(), self.qms.now()
+            data = officer.console_view(db, cfg, now, number)
+            self.socketio.emit(events.COUNTER_UPDATE, data, namespace=events.COUNTER, to=sid or room(number))
+            officer_id = data["officer"]["id"] if data["officer"] else None
+            shown = data["today"]["ratings_counted"] if data["today"] else 0
+            before = self._seen.get(number)
+            if sid is None or before is None:
+                self._seen[number] = (officer_id, shown)
+            if sid is None and before is not None and before[0] == officer_id and shown > before[1]:
+                today = data["today"]
+                self.socketio.emit(events.RATING_RECEIVED, {
+                    "counter": number, "new": shown - before[1], "ratings": today["ratings"],
+                    "ratings_counted": shown, "satisfaction_rate": today["satisfaction_rate"],
+                }, namespace=events.COUNTER, to=room(number))
+            if officer_id is not None:
+                self._schedule(number, officer.next_release(db, cfg, now, officer_id), now)
+
+    def _schedule(self, number: int, due: float | None, now: float) -> None:
+        if due is None:
+            return
+        current = self._timers.get(number)
+        if current is not None and current[0] <= due and current[1].is_alive():
+            return
+        if current is not None:
+            current[1].cancel()
+        timer = threading.Timer(max(0.0, due - now) + 0.05, self._wake, args=(number,))
+        timer.daemon = True
+        self._timers[number] = (due, timer)
+        timer.start()
+
+    def _wake(self, number: int) -> None:
+        with self._lock:
+            self._timers.pop(number, None)
+        if self.qms.broadcaster is not None and self.qms.broadcaster.stopped:
+            return
+        if number in self.watched():
+            try:
+                self.push(number)
+            except Exception:  # a push failure must not kill the timer thread silently
+                log.exception("counter %s push failed", number)
+
+
+def register(socketio, qms) -> CounterPusher:
+    """Attach the `/counter` handlers and the pusher to the broadcaster."""
+    pusher = CounterPusher(socketio, qms)
+
+    @socketio.on("connect", namespace=events.COUNTER)
+    def on_connect(auth_payload=None):
+        payload = auth_payload if isinstance(auth_payload, dict) else {}
+        try:
+            who = current_principal(payload)
+            number = counter_of(qms, who, payload.get("counter"))
+        except Unauthorized:
+            raise ConnectionRefusedError(events.UNAUTHORIZED)
+        except QmsError as exc:
+            raise ConnectionRefusedError(exc.code)
+        join_room(room(number))
+        qms.connections[request.sid] = {"namespace": events.COUNTER, "counter": number,
+                                        "user": who.row["id"], "kind": who.kind}
+        pusher.push(number, sid=request.sid)
+
+    @socketio.on("disconnect", namespace=events.COUNTER)
+    def on_disconnect(*_reason):
+        qms.connections.pop(request.sid, None)
+
+    qms.broadcaster.add(pusher.push_all)
+    return pusher
