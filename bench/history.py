@@ -359,6 +359,7 @@ def load_catalog(instance: Path, now: float) -> dict:
                              name=f"Đánh giá quầy {number}")
         admin.add_device(db, now, device_id="tv-1", roles=["display"], name="TV phòng chờ")
         admin.set_setting(db, now, name="center_name", value="Trung tâm Phục vụ hành chính công phường Bến Thành")
+        admin.set_setting(db, now, name="unit_name", value="UBND PHƯỜNG BẾN THÀNH")
         return {"officer_ids": users, "supervisor_token": boss["api_token"]}
 
     result = qms.admin(load)

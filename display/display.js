@@ -44,7 +44,13 @@
     pages: 1
   };
   var audioLog = [];    // {code, counter, start, end, error} per spoken call, for tests
-  var shownLog = [];    // {code, counter, recall, at} per call put in the spotlight
+  var shownLog = [];    // {code, counter, tags, at} per call put in the spotlight
+  var LOG_MAX = 500;    // the TV runs all day: keep only the latest entries
+
+  function log(list, entry) {
+    list.push(entry);
+    if (list.length > LOG_MAX) list.splice(0, list.length - LOG_MAX);
+  }
 
   // ---- the display's scope: ?services=A,B or ?room=NAME ----------------------------------
   var wantServices = (params.get("services") || "").split(",")
@@ -100,7 +106,7 @@
   function speak(call) {
     if (!speaks() || !call.audio) return Promise.resolve();
     var entry = { code: call.code, counter: call.counter, start: null, end: null, error: null };
-    audioLog.push(entry);
+    log(audioLog, entry);
     return call.audio.then(function (url) {
       return new Promise(function (resolve) {
         var timer;
@@ -147,15 +153,25 @@
   }
 
   // ---- spotlight: one call at a time ---------------------------------------------------------
+  // Kept cheap (no forced layout): the time from a call to the screen is what citizens see.
   function onCalled(call) {
     if (!inScope(call)) return;
     state.pending.push(call);
     renderRecent();
-    renderCounters();
+    setServing(call);
     markRow(call.counter);
     prefetch(call);
     state.queue.push(call);
     pump();
+  }
+
+  // The called number in its counter's row, until the next snapshot redraws the table.
+  function setServing(call) {
+    var tr = document.querySelector('#counter-rows tr[data-counter="' + Number(call.counter) + '"]');
+    if (!tr || tr.classList.contains("paused")) return;
+    var td = tr.querySelector("td.serving");
+    td.textContent = call.code;
+    td.dataset.code = call.code;
   }
 
   function pump() {
@@ -189,12 +205,15 @@
     spot.setAttribute("aria-label", S.call + " " + call.code + " – " + S.counter + " " + call.counter);
     spot.dataset.code = call.code;
     spot.dataset.counter = call.counter;
-    // Restart the pop-in: drop the class, force a style flush, add it again.
-    spot.classList.remove("active", "idle");
-    void spot.offsetWidth;
-    spot.classList.add("active");
-    fitText($("spot-code"));
-    shownLog.push({ code: call.code, counter: call.counter, tags: tags.textContent, at: performance.now() });
+    spot.classList.remove("idle");
+    if (spot.classList.contains("active")) {
+      // Another call right after: play the pop-in again, without a frame of the idle panel.
+      $("spot-call").getAnimations().forEach(function (a) { a.currentTime = 0; });
+    } else {
+      spot.classList.add("active");
+    }
+    requestAnimationFrame(function () { fitText($("spot-code")); });
+    log(shownLog, { code: call.code, counter: call.counter, tags: tags.textContent, at: performance.now() });
   }
 
   function showIdle() {
@@ -340,9 +359,8 @@
     state.highlight[counter] = Date.now();
     var tr = document.querySelector('#counter-rows tr[data-counter="' + Number(counter) + '"]');
     if (tr) {
-      tr.classList.remove("just-called");
-      void tr.offsetWidth;
-      highlight(tr, counter);
+      tr.classList.remove("just-called");  // added back next frame, so the glow starts over
+      requestAnimationFrame(function () { highlight(tr, counter); });
     }
   }
 

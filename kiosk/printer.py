@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import re
 import threading
 import time
@@ -183,9 +184,12 @@ class PngDriver:
     def print_image(self, image: "Image.Image", name: str) -> str:
         safe = re.sub(r"[^A-Za-z0-9_-]", "_", name) or "ticket"
         path = self.folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.png"
+        part = path.with_name(path.name + ".part")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            image.save(path)
+            # Whole files only: whoever watches the folder never opens a half-written ticket.
+            image.save(part, format="PNG")
+            os.replace(part, path)
         except OSError as exc:
             raise PrintFailed(OFFLINE, f"offline: {_short(exc)}") from exc
         self.last_path = path

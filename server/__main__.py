@@ -64,7 +64,9 @@ def demo_cmd(instance, json_out, hours):
 @instance_opt
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=100, show_default=True, type=int)
+@click.option("--threads", default=400, show_default=True, type=int,
+              help="Worker threads. Every open websocket (kiosk, display, console, board) holds one for its "
+                   "whole life, so this bounds the connected clients: 100 could not take 200 kiosks.")
 def run(instance, host, port, threads):
     """Serve (gunicorn, one worker, many threads)."""
     from .serve import run_gunicorn

@@ -36,7 +36,14 @@ def call_audio(app, qms) -> CallAudio:
     """The app's call-audio maker: clips from `voice_clips` (default <instance>/voice/clips),
     cache in <instance>/voice/cache."""
     instance = Path(app.instance_path)
-    clips = qms.setting("voice_clips") or instance / "voice" / "clips"
+    clips = qms.setting("voice_clips")
+    if not clips:
+        # The default folder is made, so the center sees where its recordings go.
+        clips = instance / "voice" / "clips"
+        try:
+            clips.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # a read-only instance: espeak-ng reads every call
     return CallAudio(Path(clips), instance / "voice" / "cache")
 
 

@@ -51,18 +51,16 @@ class _Page:
                               prior_weight=float(self.qms.setting("ranking_prior_weight")), sections=sections)
 
 
-def _heat_colour(value, top, kind: str) -> str:
-    """Background of a heat-map cell: blue by share of the busiest hour; red to green by rate."""
+def _heat_colour(value, top, kind: str, centre=None) -> str:
+    """Background of a heat-map cell: arrivals in blue by share of the busiest hour; a rate red
+    below the period's rate and green above it, full colour at 10 points away."""
     if value is None:
         return "#f3f5f8"
     if kind == "pct":
-        # red at 70 % and below, amber at 85 %, green at 100 %
-        stops = ((70.0, (198, 40, 40)), (85.0, (230, 150, 20)), (100.0, (46, 125, 50)))
-        value = max(stops[0][0], min(stops[-1][0], value))
-        for (a, ca), (b, cb) in zip(stops, stops[1:]):
-            if value <= b:
-                t = (value - a) / (b - a)
-                return "rgb({},{},{})".format(*(int(x + (y - x) * t) for x, y in zip(ca, cb)))
+        t = max(-1.0, min(1.0, (value - (centre if centre is not None else value)) / 10.0))
+        far = (198, 40, 40) if t < 0 else (46, 125, 50)
+        near = (241, 243, 245)
+        return "rgb({},{},{})".format(*(int(a + (b - a) * abs(t)) for a, b in zip(near, far)))
     t = 0 if not top else max(0.0, min(1.0, value / top))
     return f"rgba(11,79,156,{0.08 + 0.8 * t:.2f})"
 

@@ -162,6 +162,20 @@ CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABO
 """)
 
 
+@core()
+def m002_voided_requests(db: Database) -> None:
+    # A kiosk that got no answer to a ticket request reports `print_failed` for the id it sent.
+    # If that request is still on its way, the id is remembered so it can never become a ticket.
+    _run(db, """
+CREATE TABLE voided_requests (
+    id TEXT PRIMARY KEY,
+    at REAL NOT NULL,
+    device_id TEXT,
+    reason TEXT
+)
+""")
+
+
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they apply. Feature modules add theirs here."""
     from .engine import alerts  # the board's alerts

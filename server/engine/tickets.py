@@ -26,6 +26,8 @@ def issue(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, servic
         if existing["origin_service"] != service or bool(existing["priority"]) != bool(priority):
             raise IdempotencyConflict(f"Mã {ticket_id} đã được dùng cho một phiếu khác")
         return info(db, cfg, existing)
+    if list(db.query("SELECT 1 FROM voided_requests WHERE id = ?", [ticket_id])):
+        raise IllegalTransition("Yêu cầu lấy số này đã bị huỷ vì máy không in được phiếu")
     svc = catalog.service(db, service)
     local = cfg.local(now)
     if not catalog.is_open(svc["hours"], local):
@@ -117,7 +119,11 @@ def cancel_unprinted(db: Database, cfg: EngineConfig, now: float, *, ticket_id: 
     """A kiosk could not print the ticket: it must never be called. Idempotent."""
     row = get(db, ticket_id)
     if row is None:
-        raise NotFound(f"Không tìm thấy phiếu {ticket_id}")
+        # The kiosk gave up waiting for this request: make sure it never becomes a ticket.
+        db.execute("INSERT OR IGNORE INTO voided_requests (id, at, device_id, reason) VALUES (?, ?, ?, ?)",
+                   [ticket_id, now, device_id, reason[:200]])
+        audit.record(db, now, actor, "ticket.void_request", ticket_id, reason=reason[:200])
+        return {"ticket_id": ticket_id, "state": "voided"}
     if device_id is not None and row["device_id"] not in (None, device_id):
         raise IllegalTransition("Phiếu này do thiết bị khác cấp")
     if row["state"] == "cancelled":

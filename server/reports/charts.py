@@ -3,6 +3,8 @@ the internet (pygal's default tooltips load a script from a CDN: `js=[]` turns t
 
 from __future__ import annotations
 
+import re
+
 import pygal
 from pygal.style import Style
 
@@ -104,6 +106,11 @@ def waits(report: dict, lang: str) -> str:
     return chart.render(is_unicode=True)
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+
+
 def render(name: str, report: dict, lang: str = "vi") -> str:
-    """One chart of a report as an SVG document."""
-    return {"flow": flow, "satisfaction": satisfaction, "levels": levels, "ranking": ranking, "waits": waits}[name](report, lang)
+    """One chart of a report as an SVG document, without pygal's inline configuration script
+    (it only feeds the interactive tooltips, whose script we do not load)."""
+    svg = {"flow": flow, "satisfaction": satisfaction, "levels": levels, "ranking": ranking, "waits": waits}[name](report, lang)
+    return _SCRIPT.sub("", svg)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from itertools import repeat
 from typing import Iterable, Sequence
 
 SCORES = (5, 4, 3, 2, 1)
@@ -58,7 +59,7 @@ def percentile(runs: Sequence[Sequence[int]], q: float = 0.9) -> float | None:
     lo, hi = min(r[0] for r in runs), max(r[-1] for r in runs)
     while lo < hi:
         mid = (lo + hi) // 2
-        if sum(bisect_right(r, mid) for r in runs) >= rank:
+        if sum(map(bisect_right, runs, repeat(mid))) >= rank:
             hi = mid
         else:
             lo = mid + 1

@@ -54,7 +54,7 @@ class _Reader:
     """Runs grouped queries over the roll-up sources of one report."""
 
     def __init__(self, db: Database, src: rollup.Source, filters: Filters):
-        self.db, self.src = db, src
+        self.db, self.src, self.filters = db, src, filters
         self.where, self.params = _where(filters)
 
     def _rows(self, cte: str, cte_params: list, select: str, group: str | None) -> list[dict]:
@@ -72,9 +72,14 @@ class _Reader:
         return {r["k"]: r for r in self._rows(self.src.ratings, self.src.r_params, f"{key} AS k, {R_SUMS}", key)}
 
     def waits(self) -> dict[str, list]:
-        """Waits (whole seconds) per service, as sorted runs."""
+        """Waits (whole seconds) per service, as sorted runs: one run per day and service, or
+        per day, service, counter and officer when the report is filtered by counter or officer."""
+        if self.filters.counter is None and self.filters.officer is None:
+            cte, params = self.src.waits, self.src.w_params
+        else:
+            cte, params = self.src.tickets, self.src.t_params
         out: dict[str, list] = {}
-        for r in self._rows(self.src.tickets, self.src.t_params, "service, waits", None):
+        for r in self._rows(cte, params, "service, waits", None):
             if r["waits"]:
                 out.setdefault(r["service"], []).append(rollup.waits_array(r["waits"]))
         return out

@@ -36,6 +36,12 @@ class Table:
     def title(self, lang: str = "vi") -> str:
         return self.en if lang == "en" else self.vi
 
+    def html_rows(self, lang: str = "vi") -> list[list[tuple[str, bool]]]:
+        """The rows as the page shows them: (text, is a number) per cell, formatted in one go
+        (a year's page has ~1,500 cells: a template macro per cell would cost more than the SQL)."""
+        return [[(text(*value(row, col, lang), lang), value(row, col, lang)[1] != "text") for col in self.columns]
+                for row in self.rows]
+
 
 def _levels(prefix: str = "") -> list[Column]:
     return [Column(f"{prefix}r{s}", f"{s} – {SCORE_LABELS[s]}", f"{s} – {SCORE_LABELS_EN[s]}") for s in (5, 4, 3, 2, 1)]

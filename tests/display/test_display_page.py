@@ -161,6 +161,7 @@ def test_reconnect_after_server_restart_shows_current_state(browser, live_server
     live_server.stop()
     expect(page.locator("#offline")).to_be_visible()
     expect(page.locator("#offline")).to_contain_text("MẤT KẾT NỐI")
+    page.screenshot(path=artifact("display-offline.png"))
 
     # While the server is down, the officer's next call lands in the database through another
     # instance of the app: the page can learn of it only from the snapshot it gets on reconnect.

@@ -80,7 +80,7 @@ def test_recorded_clips_take_precedence_over_espeak(app, client):
     synthetic = pcm_samples(wav(client, code, 3).data)
     # The center records the opening phrase; its samples must appear in the call as recorded.
     clip = tone_wav(523.25, 400, amplitude=20000)
-    clips_dir(app).mkdir(parents=True)
+    assert clips_dir(app).is_dir()  # made at start, empty
     (clips_dir(app) / "xin mời công dân có số thứ tự.wav").write_bytes(clip)
     mixed = pcm_samples(wav(client, code, 3).data)
     middle = pcm_samples(clip)[3000:4000]  # clear of the fades at the edges

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.clock import Clock
-from tests.kiosk.helpers import FakeTime
+from tests.kiosk.kiosk_helpers import FakeTime
 
 
 @pytest.fixture

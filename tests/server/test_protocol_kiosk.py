@@ -189,9 +189,21 @@ def test_print_failed_cancels_the_ticket(kiosk_client, engine):
         engine.act(1, "next")  # a ticket nobody holds is never called
 
 
+def test_print_failed_for_a_request_not_yet_issued_voids_it(kiosk_client, qms):
+    """A kiosk that got no answer reports the id it sent; if the request arrives later, it must
+    not become a ticket that would be called with nobody holding it."""
+    kiosk = kiosk_client()
+    lost = uid()
+    ack = send(kiosk, "print_failed", {"ticket_id": lost, "reason": "timeout"})
+    assert ack == {"ok": True, "ticket_id": lost, "state": "voided"}
+    late = send(kiosk, "ticket", {"id": lost, "service": "A", "priority": False})
+    assert_error(late, "illegal_transition")
+    assert qms.store.read()["tickets"].count == 0
+    assert good_ticket(kiosk)["code"] == "A001"  # the sequence has no gap
+
+
 def test_print_failed_refusals(kiosk_client, engine, qms):
     kiosk = kiosk_client()
-    assert_error(send(kiosk, "print_failed", {"ticket_id": uid(), "reason": "x"}), "not_found")
     t = good_ticket(kiosk)
     engine.act(1, "next")
     assert_error(send(kiosk, "print_failed", {"ticket_id": t["id"], "reason": "x"}), "illegal_transition")

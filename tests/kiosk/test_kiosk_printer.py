@@ -16,7 +16,7 @@ from kiosk.config import PrinterConfig
 from kiosk.printer import (
     OFFLINE, OK, PAPER_LOW, PAPER_OUT, EscposDriver, PngDriver, Printer, PrintFailed, build_driver, escpos_factory,
 )
-from tests.kiosk.helpers import CUT, RASTER, Factory
+from tests.kiosk.kiosk_helpers import CUT, RASTER, Factory
 
 IMAGE = Image.new("1", (576, 40), 1)
 

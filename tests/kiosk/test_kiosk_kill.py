@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.demo_config import demo_config_text
-from tests.kiosk.helpers import wait_for
+from tests.kiosk.kiosk_helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HELPER = Path(__file__).with_name("agent_proc.py")

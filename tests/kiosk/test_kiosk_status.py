@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from kiosk.status import StatusReporter
-from tests.kiosk.helpers import wait_for
+from tests.kiosk.kiosk_helpers import wait_for
 
 
 class FakeLink:

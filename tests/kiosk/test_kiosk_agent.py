@@ -8,7 +8,7 @@ from escpos.printer import Dummy
 from kiosk.agent import Agent
 from kiosk.link import LinkDown, NoAnswer
 from kiosk.printer import EscposDriver
-from tests.kiosk.helpers import CUT, RASTER, Factory, make_config
+from tests.kiosk.kiosk_helpers import CUT, RASTER, Factory, make_config
 
 
 def paper_out():

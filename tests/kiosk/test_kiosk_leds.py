@@ -5,7 +5,7 @@ from __future__ import annotations
 from gpiozero import LED
 
 from kiosk.leds import Indicator
-from tests.kiosk.helpers import wait_for
+from tests.kiosk.kiosk_helpers import wait_for
 
 
 def test_steady_patterns(pin_factory):

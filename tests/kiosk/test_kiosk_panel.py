@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.panel import PRIORITY, RATING, TICKET, Lockout, Panel
 
-from tests.kiosk.helpers import make_config, press
+from tests.kiosk.kiosk_helpers import make_config, press
 
 
 def drain(q: queue.Queue) -> list:

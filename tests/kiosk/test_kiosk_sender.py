@@ -10,7 +10,7 @@ from kiosk.clock import Clock, Stamp
 from kiosk.link import LinkDown, NoAnswer
 from kiosk.outbox import Outbox
 from kiosk.sender import Sender
-from tests.kiosk.helpers import wait_for
+from tests.kiosk.kiosk_helpers import wait_for
 
 
 class FakeLink:

@@ -16,7 +16,7 @@ from PIL import Image
 from kiosk.demo_config import write_demo_config
 from kiosk.panel import PRIORITY, RATING, TICKET, Panel
 from kiosk.simulate import Presser, help_text, keymap, read_lines, simulated
-from tests.kiosk.helpers import make_config, wait_for
+from tests.kiosk.kiosk_helpers import make_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
