@@ -32,7 +32,7 @@
     pending: [],        // calls received but not yet in a snapshot's recent list
     queue: [],          // calls waiting for the spotlight
     current: null,      // the call in the spotlight
-    skewMs: 0,          // server clock minus this machine's clock
+    skewMs: null,       // server clock minus this machine's clock
     tzOffsetMin: 420,   // the center's UTC offset, from the snapshot's `now`
     spotlightSeconds: Number(cfg.spotlight_seconds) || 15,
     voiceDisplays: cfg.voice_displays || "all",
@@ -252,8 +252,11 @@
     state.snapshot = snap;
     state.snapshots += 1;
     if (snap.now) {
-      // `now` is to the second: the true server time is within the next second.
-      state.skewMs = Date.parse(snap.now) + 500 - Date.now();
+      // `now` is to the second and was read before the snapshot travelled, so the server's
+      // time is at least `low` ahead of ours and about a second more at most. Keep the estimate
+      // while it stays in that band, so the seconds do not jitter from snapshot to snapshot.
+      var low = Date.parse(snap.now) - Date.now();
+      if (state.skewMs === null || state.skewMs < low || state.skewMs > low + 1500) state.skewMs = low + 500;
       var m = /([+-])(\d\d):(\d\d)$/.exec(snap.now);
       state.tzOffsetMin = m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
     }
@@ -431,7 +434,7 @@
   // ---- clock: the server's time in the center's time zone -------------------------------------
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tickClock() {
-    if (!state.snapshot) return;
+    if (state.skewMs === null) return;
     var d = new Date(Date.now() + state.skewMs + state.tzOffsetMin * 60000);  // read with getUTC*
     $("clock-time").textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
     $("clock-date").textContent = S.weekdays[d.getUTCDay()] + ", " + pad(d.getUTCDate()) + "/" +
