@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     from server import create_app
     from server.engine import board
 
-    app = create_app({"INSTANCE_PATH": made["instance"], "secret_key": "bench", "TESTING": True,
+    app = create_app({"INSTANCE_PATH": str(folder / "instance"), "secret_key": "bench", "TESTING": True,
                       # The ticker would warm the roll-ups in the background: keep it out of the way
                       # so that "cold" is really cold.
                       "alert_check_s": 3600, "CLOCK": lambda: now0 + (time.time() - t0)})

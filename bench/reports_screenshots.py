@@ -41,7 +41,7 @@ def main(argv=None) -> None:
     info = folder / "instance" / "history.json"
     made = json.loads(info.read_text()) if info.exists() else history.generate(folder)
     now0, t0 = made["now"], time.time()
-    app = create_app({"INSTANCE_PATH": made["instance"], "secret_key": "screenshots",
+    app = create_app({"INSTANCE_PATH": str(folder / "instance"), "secret_key": "screenshots",
                       "CLOCK": lambda: now0 + (time.time() - t0)})
     qms = app.extensions["qms"]
     qms.store.write(lambda db: db.execute("UPDATE users SET password_hash = ? WHERE username = 'truongbp'",

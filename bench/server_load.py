@@ -120,6 +120,14 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat): with the server's and this
+    client's own, it tells how much other processes took from the machine during the run."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(root_pid: int) -> float:
     """User + system CPU seconds of a process and its children (gunicorn master and worker)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -146,7 +154,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run_load(url: str, setup: dict, *, rate: float, duration: float, rating_share: float,
-                   displays: int, call_every: float, timeout: float, seed: int) -> dict:
+                   displays: int, call_every: float, timeout: float, seed: int, server_pid: int) -> dict:
     import aiohttp
     import socketio
 
@@ -237,6 +245,27 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
     loop = asyncio.get_running_loop()
     client_cpu0 = time.process_time()
     t0 = loop.time()
+    # Every half second: CPU taken by the server, by this client and by everything else, to
+    # tell a slow server from a starved one when latency spikes.
+    cpu_timeline: list[dict] = []
+    stop_sampling = asyncio.Event()
+
+    async def sample():
+        last = (loop.time(), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds())
+        while not stop_sampling.is_set():
+            try:
+                await asyncio.wait_for(stop_sampling.wait(), 0.5)
+            except asyncio.TimeoutError:
+                pass
+            now = (loop.time(), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds())
+            dt = now[0] - last[0]
+            if dt > 0:
+                server, own, busy = now[1] - last[1], now[2] - last[2], now[3] - last[3]
+                cpu_timeline.append({"t": round(last[0] - t0, 2), "server": server / dt, "client": own / dt,
+                                     "other": max(0.0, busy - server - own) / dt})
+            last = now
+
+    sampler = asyncio.create_task(sample())
     n_events = int(rate * duration)
     log(f"sending {n_events} events at {rate:g}/s for {duration:g} s ...")
     k_i = r_i = 0
@@ -265,6 +294,8 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
         await asyncio.wait(set(pending), timeout=timeout + 5)
     load_end = loop.time() - t0
     client_cpu = time.process_time() - client_cpu0
+    stop_sampling.set()
+    await sampler
     stop_calls.set()
     await asyncio.gather(*officer_tasks, return_exceptions=True)
     for c in list(clients.values()) + tvs:
@@ -273,7 +304,8 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
         except Exception:
             pass
     return {"records": records, "connect_s": connect_s, "send_s": send_end, "load_s": load_end,
-            "client_cpu_s": client_cpu, "calls": calls, "display_messages": snapshots}
+            "client_cpu_s": client_cpu, "calls": calls, "display_messages": snapshots,
+            "cpu_timeline": cpu_timeline}
 
 
 # -- checking ----------------------------------------------------------------------------------
@@ -340,6 +372,19 @@ def summarise(load: dict, args, server_cpu_s: float) -> dict:
         xs = [r["latency_ms"] for r in ok if r["kind"] == kind]
         return {"n": len(xs), "p50": round(pct(xs, 50), 2), "p99": round(pct(xs, 99), 2)}
 
+    # Half-second buckets: how much of the run met the target, and what the CPU did in the rest.
+    buckets: dict[int, list[float]] = {}
+    for r in ok:
+        buckets.setdefault(int(r["t"] * 2), []).append(r["latency_ms"])
+    cpu_at = {int(c["t"] * 2): c for c in load["cpu_timeline"]}
+    slow = []
+    for b, xs in sorted(buckets.items()):
+        if pct(xs, 99) > 20:
+            c = cpu_at.get(b, {})
+            slow.append({"t": b / 2, "p50": round(pct(xs, 50), 1), "p99": round(pct(xs, 99), 1),
+                         "cpu_server": round(c.get("server", float("nan")), 2),
+                         "cpu_client": round(c.get("client", float("nan")), 2),
+                         "cpu_other": round(c.get("other", float("nan")), 2)})
     return {
         "kiosks": args.kiosks, "rate": args.rate, "duration_s": args.duration, "threads": args.threads,
         "events_sent": len(recs), "events_acked_ok": len(ok), "errors": errors,
@@ -353,6 +398,12 @@ def summarise(load: dict, args, server_cpu_s: float) -> dict:
         "server_cpu_pct": round(100 * server_cpu_s / window, 0) if window else None,
         "client_cpu_pct": round(100 * load["client_cpu_s"] / window, 0) if window else None,
         "officer_calls": load["calls"], "display_messages": load["display_messages"],
+        "half_seconds": {"total": len(buckets), "p99_over_20ms": len(slow),
+                         "mean_cpu_of_those": {k: round(sum(x[f"cpu_{k}"] for x in slow) / len(slow), 2) if slow else None
+                                               for k in ("server", "client", "other")},
+                         "mean_cpu_all": {k: round(sum(c[k] for c in load["cpu_timeline"]) / len(load["cpu_timeline"]), 2)
+                                          if load["cpu_timeline"] else None for k in ("server", "client", "other")},
+                         "slow": slow},
         "machine": {"nproc": os.cpu_count(), "cpu": _cpu_model(), "python": platform.python_version(),
                     "loadavg_before": args.loadavg_before},
     }
@@ -382,6 +433,7 @@ def main() -> int:
     ap.add_argument("--instance", help="instance folder to create (default: a temporary one, removed after)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--records", help="also write every event (send time, kind, latency) here, as JSON lines")
     args = ap.parse_args()
     args.loadavg_before = os.getloadavg()[0]
 
@@ -405,20 +457,31 @@ def main() -> int:
         threads = next(p.default for p in run_cmd.params if p.name == "threads")
     args.threads = threads
     proc = start_server(instance, port, threads)
+    own0 = time.process_time()
     url = f"http://127.0.0.1:{port}"
-    cpu0 = cpu_seconds(proc.pid)
+    cpu0, busy0, wall0 = cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
     try:
         load = asyncio.run(run_load(url, setup, rate=args.rate, duration=args.duration,
                                     rating_share=args.rating_share, displays=args.displays,
-                                    call_every=args.call_every, timeout=args.timeout, seed=args.seed))
+                                    call_every=args.call_every, timeout=args.timeout, seed=args.seed,
+                                    server_pid=proc.pid))
         server_cpu = cpu_seconds(proc.pid) - cpu0
+        busy, wall = machine_busy_seconds() - busy0, time.monotonic() - wall0
     finally:
         stop_server(proc)
     figures = summarise(load, args, server_cpu)
+    # This process's CPU over the same span (connecting included), to subtract from the machine's.
+    own = time.process_time() - own0
+    figures["machine"]["busy_pct_of_all_cores"] = round(100 * busy / wall / (os.cpu_count() or 1), 0)
+    figures["machine"]["other_processes_cpu_pct"] = round(100 * max(0.0, busy - server_cpu - own) / wall, 0)
     figures["verify"] = verify(instance / "qms.db", load["records"])
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    if args.records:
+        with open(args.records, "w") as fh:
+            for r in load["records"]:
+                fh.write(json.dumps({k: r.get(k) for k in ("t", "kind", "ok", "error", "latency_ms")}) + "\n")
     if tmp is not None:
         tmp.cleanup()
     return 0 if figures["verify"]["ok"] else 1

@@ -61,6 +61,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app, async_mode="threading", message_queue=message_queue,
         ping_interval=values["ping_interval"], ping_timeout=values["ping_timeout"],
         max_http_buffer_size=int(values["max_payload_bytes"]), logger=False, engineio_logger=False,
+        # Each connection's events run in that connection's own thread, one after the other: not a
+        # new thread per event, which under load piled up into thousands of threads fighting for
+        # the GIL until nothing was acknowledged (docs/benchmarks.md, "Server load").
+        async_handlers=False,
     )
     qms.broadcaster = Broadcaster(socketio, int(values["broadcast_interval_ms"]) / 1000.0)
     store.on_commit.append(qms.broadcaster.mark)

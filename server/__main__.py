@@ -74,7 +74,21 @@ def run(instance, host, port, threads):
     instance = str(Path(instance).resolve())
     _close(_app(instance))  # migrate once in the foreground, so errors show here
     click.echo(f"Máy chủ: http://{host}:{port}/")
-    run_gunicorn(lambda: create_app({"INSTANCE_PATH": instance}), host, port, threads)
+    run_gunicorn(lambda: serving_app(instance), host, port, threads)
+
+
+def serving_app(instance: str):
+    """The app as the server process runs it, for gunicorn's worker to load."""
+    import gc
+
+    app = create_app({"INSTANCE_PATH": instance})
+    # What exists now (modules, the app) lives as long as the process: keep it out of the cyclic
+    # collector's full passes, and run them less often. Under load those passes stopped every
+    # thread for 100-200 ms every few seconds, the worst of the acknowledgement latency
+    # (docs/benchmarks.md, "Server load").
+    gc.freeze()
+    gc.set_threshold(2000, 20, 50)
+    return app
 
 
 @cli.command("add-device")

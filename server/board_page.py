@@ -1,4 +1,4 @@
-"""The supervisors' live board, `/board`, and its small JSON API.
+"""The supervisors' live board, `/board`, its small JSON API, and the start of the alerts' work.
 
 The page is a shell holding today's snapshot; it then follows the `/board` Socket.IO namespace
 (server/sockets/board.py), which pushes a new snapshot within a second of every change. An alert
@@ -8,16 +8,22 @@ Only supervisors and admins see any of it.
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 
 from .engine import alerts
-from .errors import Forbidden
+from .errors import Forbidden, QmsError
 from .login import with_lang
 from .principal import current_principal
+from .sockets import board as board_socket
 from .sockets.board import snapshot
+
+log = logging.getLogger(__name__)
 
 ROLES = ("supervisor", "admin")
 
@@ -51,9 +57,36 @@ def strings() -> dict:
     }
 
 
+def start_alerts(app, socketio, qms) -> None:
+    """Evaluate alerts after every commit and on a ticker, from the first request the server
+    serves on. Not before: a command-line tool (`python -m server add-user`) builds the same app
+    and exits at once, and a thread still inside SQLite while the interpreter shuts down can crash
+    it."""
+    started = threading.Event()
+    lock = threading.Lock()
+
+    @app.before_request
+    def _start_alert_ticker():
+        if not started.is_set():
+            with lock:
+                if not started.is_set():
+                    started.set()
+                    socketio.start_background_task(board_socket.ticker, qms)
+
+    def after_commit():
+        if started.is_set():
+            try:
+                board_socket.check_alerts(qms)
+            except QmsError:
+                log.exception("alert evaluation failed")
+
+    qms.broadcaster.add(after_commit)
+
+
 def register(app, socketio, qms, csrf) -> None:
-    """Attach /board and /api/board."""
+    """Attach /board and /api/board, and start the alerts' work."""
     bp = Blueprint("board", __name__)
+    start_alerts(app, socketio, qms)
 
     @bp.context_processor
     def _helpers():

@@ -16,12 +16,16 @@ from .errors import NotFound, QmsError
 from .login import with_lang
 from .principal import current_principal
 from .reports import charts, export, queries, ranking, tables
-from .reports.period import KINDS, parse, parse_filters
+from .reports.period import parse, parse_filters
 
 ROLES = ("supervisor", "admin")
 SECTIONS = ("summary", "services", "officers", "counters", "series", "heat", "ranking")
 EXPORTABLE = ("summary", "services", "officers", "counters", "ranking", "series", "heat_arrivals",
               "heat_satisfaction", "heat_rated")
+# What each table needs computed ("all" needs everything).
+TABLE_SECTIONS = {"summary": ("p90",), "services": ("services", "p90"), "officers": ("officers",),
+                  "counters": ("counters",), "ranking": ("ranking",), "series": ("series",),
+                  **{name: ("heat",) for name in ("heat_arrivals", "heat_satisfaction", "heat_rated")}}
 
 
 def _lang() -> str:
@@ -101,7 +105,7 @@ def register(app, socketio, qms, csrf) -> None:
         }
 
     def page_error(exc: QmsError):
-        return render_template("reports/error.html", message=str(exc), kinds=KINDS), exc.http_status
+        return render_template("reports/error.html", message=str(exc)), exc.http_status
 
     @bp.get("/reports")
     def page():
@@ -118,11 +122,9 @@ def register(app, socketio, qms, csrf) -> None:
         nav = {"prev": urlencode({**base, **p.period.shift(-1).as_args()}),
                "next": urlencode({**base, **p.period.shift(1).as_args()})}
         return render_template(
-            "reports/report.html", r=report, t=tables.build(report), p=p, lang=lang, kinds=KINDS,
+            "reports/report.html", r=report, t=tables.build(report), p=p, lang=lang,
             query=urlencode(base), nav=nav, options=(options := catalog_options()),
-            filters_text=_filters_text(report, options, lang),
-            exportable=EXPORTABLE, chart_names=charts.NAMES, formula=ranking.FORMULA,
-            me=current_principal().row,
+            filters_text=_filters_text(report, options, lang), formula=ranking.FORMULA,
             print_query=urlencode({**p.filters.as_args(), "period": "month",
                                    "date": p.period.start.isoformat()}))
 
@@ -161,7 +163,7 @@ def register(app, socketio, qms, csrf) -> None:
             raise NotFound(f"Không có bảng '{name}'; có: {', '.join(EXPORTABLE)}"
                            + (" (và 'all' cho Excel)" if fmt == "xlsx" else ""))
         p = _Page(qms)
-        report = p.report()
+        report = p.report(sections=TABLE_SECTIONS.get(name, queries.ALL))
         lang = _lang()
         built = tables.build(report)
         stem = f"bao-cao-{p.period.start.isoformat()}_{p.period.end.isoformat()}-{name}"

@@ -181,7 +181,9 @@ def migration_sets() -> list[Migrations]:
     from .engine import alerts  # the board's alerts
     from .reports import rollup  # report roll-ups, their triggers and the indexes reports need
 
-    return [core, rollup.migrations, alerts.migrations]
+    from .engine import sql  # indexes of the hot paths (issuing, snapshots)
+
+    return [core, rollup.migrations, alerts.migrations, sql.migrations]
 
 
 def migrate(db: Database) -> None:

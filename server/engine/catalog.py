@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from ..errors import BadRequest, UnknownCounter, UnknownService
+from . import sql
 
 
 def service(db: Database, code: str, *, active_only: bool = True) -> dict:
     """The service row with that code; UnknownService when absent or inactive."""
-    rows = list(db.query("SELECT * FROM services WHERE code = ?", [code]))
+    rows = sql.rows(db, "SELECT * FROM services WHERE code = ?", [code])
     if not rows or (active_only and not rows[0]["active"]):
         raise UnknownService(f"Lĩnh vực '{code}' không tồn tại hoặc đã ngừng", service=code)
     return rows[0]
@@ -21,12 +22,12 @@ def service(db: Database, code: str, *, active_only: bool = True) -> dict:
 def services(db: Database, *, active_only: bool = True) -> list[dict]:
     """Every service, in display order."""
     where = "WHERE active = 1" if active_only else ""
-    return list(db.query(f"SELECT * FROM services {where} ORDER BY sort, code"))
+    return sql.rows(db, f"SELECT * FROM services {where} ORDER BY sort, code")
 
 
 def counter(db: Database, number: int) -> dict:
     """The counter row, with `services` decoded to a list; UnknownCounter when absent."""
-    rows = list(db.query("SELECT * FROM counters WHERE number = ? AND active = 1", [number]))
+    rows = sql.rows(db, "SELECT * FROM counters WHERE number = ? AND active = 1", [number])
     if not rows:
         raise UnknownCounter(f"Quầy số {number} không tồn tại", counter=number)
     row = rows[0]
@@ -36,15 +37,16 @@ def counter(db: Database, number: int) -> dict:
 
 def counters(db: Database) -> list[dict]:
     """Every active counter, by number, with `services` decoded."""
-    rows = list(db.query("SELECT * FROM counters WHERE active = 1 ORDER BY number"))
+    rows = sql.rows(db, "SELECT * FROM counters WHERE active = 1 ORDER BY number")
     for row in rows:
         row["services"] = json.loads(row["services"])
     return rows
 
 
-def counters_serving(db: Database, code: str) -> list[int]:
-    """Numbers of the active counters that serve a service."""
-    return [c["number"] for c in counters(db) if code in c["services"]]
+def counters_serving(db: Database, code: str, all_counters: list[dict] | None = None) -> list[int]:
+    """Numbers of the active counters that serve a service (`all_counters`: `counters(db)`,
+    when the caller has it already)."""
+    return [c["number"] for c in (counters(db) if all_counters is None else all_counters) if code in c["services"]]
 
 
 def validate_hours(hours) -> list[dict]:

@@ -14,29 +14,28 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from ..errors import BadRequest, Forbidden, IdempotencyConflict
-from . import audit
+from . import audit, sql
 from .config import EngineConfig
 
 
 def _has_counted(db: Database, ticket_id: str) -> bool:
-    return bool(list(db.query(
-        "SELECT 1 FROM ratings WHERE ticket_id = ? AND status = 'counted' LIMIT 1", [ticket_id])))
+    return sql.first(db, "SELECT 1 FROM ratings WHERE ticket_id = ? AND status = 'counted' LIMIT 1",
+                     [ticket_id]) is not None
 
 
 def _classify(db: Database, cfg: EngineConfig, counter: int, pressed_at: float):
     """(ticket row or None, status, rule) for a press at `counter` at `pressed_at`."""
-    recent = list(db.query(
-        """SELECT * FROM tickets WHERE counter = ? AND state = 'done'
-           AND finished_at <= ? AND finished_at >= ? ORDER BY finished_at DESC LIMIT 1""",
-        [counter, pressed_at, pressed_at - cfg.rating_window_s]))
-    recent = recent[0] if recent else None
+    recent = sql.first(
+        db, """SELECT * FROM tickets WHERE counter = ? AND state = 'done'
+               AND finished_at <= ? AND finished_at >= ? ORDER BY finished_at DESC LIMIT 1""",
+        [counter, pressed_at, pressed_at - cfg.rating_window_s])
     if recent is not None and not _has_counted(db, recent["id"]):
         return recent, "counted", "finished"
     # The ticket in hand at the time of the press (late deliveries are judged as of then).
-    in_hand = list(db.query(
-        """SELECT * FROM tickets WHERE counter = ? AND called_at <= ?
-           AND (state IN ('called', 'serving') OR (state = 'done' AND finished_at > ?))
-           ORDER BY called_at DESC LIMIT 1""", [counter, pressed_at, pressed_at]))
+    in_hand = sql.rows(
+        db, """SELECT * FROM tickets WHERE counter = ? AND called_at <= ?
+               AND (state IN ('called', 'serving') OR (state = 'done' AND finished_at > ?))
+               ORDER BY called_at DESC LIMIT 1""", [counter, pressed_at, pressed_at])
     if in_hand:
         row = in_hand[0]
         if _has_counted(db, row["id"]):
@@ -52,7 +51,7 @@ def record(db: Database, cfg: EngineConfig, now: float, *, rating_id: str, devic
     """Store one press from a rating terminal; returns {"duplicate": bool, "status": ...}.
 
     Sending the same `rating_id` again stores nothing and answers `duplicate: true`."""
-    existing = list(db.query("SELECT * FROM ratings WHERE id = ?", [rating_id]))
+    existing = sql.rows(db, "SELECT * FROM ratings WHERE id = ?", [rating_id])
     if existing:
         if existing[0]["score"] != score:
             raise IdempotencyConflict(f"Mã đánh giá {rating_id} đã dùng với điểm khác")
@@ -68,8 +67,8 @@ def record(db: Database, cfg: EngineConfig, now: float, *, rating_id: str, devic
     if ticket is not None:
         officer = ticket["officer_id"]
     else:
-        officer = next(db.query("SELECT officer_id FROM counters WHERE number = ?", [counter]))["officer_id"]
-    db["ratings"].insert({
+        officer = sql.first(db, "SELECT officer_id FROM counters WHERE number = ?", [counter])["officer_id"]
+    sql.insert(db, "ratings", {
         "id": rating_id, "device_id": device["id"], "counter": counter,
         "ticket_id": ticket["id"] if ticket else None, "officer_id": officer, "score": score,
         "pressed_at": pressed_at, "received_at": now, "day": cfg.day(pressed_at),

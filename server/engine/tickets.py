@@ -7,7 +7,7 @@ import math
 from sqlite_utils import Database
 
 from ..errors import DailyLimit, IdempotencyConflict, IllegalTransition, NotFound, ServiceClosed
-from . import audit, catalog
+from . import audit, catalog, sql
 from .config import EngineConfig
 
 
@@ -26,37 +26,40 @@ def issue(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, servic
         if existing["origin_service"] != service or bool(existing["priority"]) != bool(priority):
             raise IdempotencyConflict(f"Mã {ticket_id} đã được dùng cho một phiếu khác")
         return info(db, cfg, existing)
-    if list(db.query("SELECT 1 FROM voided_requests WHERE id = ?", [ticket_id])):
+    if sql.first(db, "SELECT 1 FROM voided_requests WHERE id = ?", [ticket_id]):
         raise IllegalTransition("Yêu cầu lấy số này đã bị huỷ vì máy không in được phiếu")
     svc = catalog.service(db, service)
     local = cfg.local(now)
     if not catalog.is_open(svc["hours"], local):
         raise ServiceClosed(f"Lĩnh vực {svc['name_vi']} đang ngoài giờ tiếp nhận", service=service)
     day = local.date().isoformat()
-    count, last = next(db.query(
-        "SELECT count(*), max(seq) FROM tickets WHERE day = ? AND origin_service = ?", [day, service]
-    )).values()
-    if svc["daily_limit"] is not None and count >= svc["daily_limit"]:
-        raise DailyLimit(f"Lĩnh vực {svc['name_vi']} đã hết số trong ngày ({svc['daily_limit']})",
-                         service=service)
+    # max(seq) is one index lookup; count(*) scans the day's tickets, so only with a limit.
+    last = sql.first(db, "SELECT max(seq) AS m FROM tickets WHERE day = ? AND origin_service = ?",
+                     [day, service])["m"]
+    if svc["daily_limit"] is not None:
+        count = sql.first(db, "SELECT count(*) AS n FROM tickets WHERE day = ? AND origin_service = ?",
+                          [day, service])["n"]
+        if count >= svc["daily_limit"]:
+            raise DailyLimit(f"Lĩnh vực {svc['name_vi']} đã hết số trong ngày ({svc['daily_limit']})",
+                             service=service)
     seq = svc["first_number"] if last is None else last + 1
     ahead = waiting_ahead(db, day, service, priority)
+    all_counters = catalog.counters(db)
     row = {
         "id": ticket_id, "day": day, "origin_service": service, "service": service, "seq": seq,
         "code": format_code(svc, seq), "priority": int(bool(priority)), "state": "waiting",
         "issued_at": now, "device_id": device_id, "waiting_ahead": ahead,
-        "eta_minutes": eta_minutes(db, cfg, now, service, ahead),
+        "eta_minutes": eta_minutes(db, cfg, now, service, ahead, all_counters),
     }
-    db["tickets"].insert(row)
+    sql.insert(db, "tickets", row)
     audit.record(db, now, actor, "ticket.issue", ticket_id, code=row["code"], service=service,
                  priority=bool(priority))
-    return info(db, cfg, row)
+    return info(db, cfg, row, svc=svc, all_counters=all_counters)
 
 
 def get(db: Database, ticket_id: str) -> dict | None:
     """The ticket row or None."""
-    rows = list(db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
-    return rows[0] if rows else None
+    return sql.first(db, "SELECT * FROM tickets WHERE id = ?", [ticket_id])
 
 
 def find(db: Database, cfg: EngineConfig, now: float, ref: str) -> dict:
@@ -71,16 +74,19 @@ def find(db: Database, cfg: EngineConfig, now: float, ref: str) -> dict:
     return row
 
 
-def info(db: Database, cfg: EngineConfig, row: dict) -> dict:
-    """The ticket as the protocol sends it to a kiosk."""
-    svc = catalog.service(db, row["service"], active_only=False)
+def info(db: Database, cfg: EngineConfig, row: dict, *, svc: dict | None = None,
+         all_counters: list[dict] | None = None) -> dict:
+    """The ticket as the protocol sends it to a kiosk (`svc`, `all_counters`: when the caller has
+    read them already)."""
+    if svc is None or svc["code"] != row["service"]:
+        svc = catalog.service(db, row["service"], active_only=False)
     track = f"{cfg.track_url.rstrip('/')}/{row['id']}" if cfg.track_url else None
     return {
         "id": row["id"], "code": row["code"], "service": row["service"],
         "service_name": svc["name_vi"], "service_name_en": svc["name_en"],
         "issued_at": cfg.iso(row["issued_at"]), "waiting_ahead": row["waiting_ahead"],
         "eta_minutes": row["eta_minutes"], "priority": bool(row["priority"]),
-        "counters": catalog.counters_serving(db, row["service"]), "state": row["state"],
+        "counters": catalog.counters_serving(db, row["service"], all_counters), "state": row["state"],
         "center_name": cfg.center_name, "unit_name": cfg.unit_name, "track_url": track,
         "timezone": str(cfg.tz),
     }
@@ -89,26 +95,29 @@ def info(db: Database, cfg: EngineConfig, row: dict) -> dict:
 def waiting_ahead(db: Database, day: str, service: str, priority: bool) -> int:
     """Tickets of the service waiting before a new one (priority ones jump normal ones)."""
     extra = "AND priority = 1" if priority else ""
-    return next(db.query(
-        f"SELECT count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? AND service = ? {extra}",
-        [day, service]))["n"]
+    return sql.first(
+        db, f"SELECT count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? AND service = ? {extra}",
+        [day, service])["n"]
 
 
 def average_service_minutes(db: Database, cfg: EngineConfig, service: str) -> float:
     """Mean of the service's last few service times, or the configured default."""
-    rows = list(db.query(
-        """SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
-           WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL
-           ORDER BY finished_at DESC LIMIT ?""", [service, cfg.estimate_sample]))
+    rows = sql.rows(
+        db, """SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
+               WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL
+               ORDER BY finished_at DESC LIMIT ?""", [service, cfg.estimate_sample])
     durations = [r["d"] for r in rows if r["d"] is not None and r["d"] >= 0]
     if not durations:
         return cfg.default_service_minutes
     return sum(durations) / len(durations) / 60.0
 
 
-def eta_minutes(db: Database, cfg: EngineConfig, now: float, service: str, ahead: int) -> int:
+def eta_minutes(db: Database, cfg: EngineConfig, now: float, service: str, ahead: int,
+                all_counters: list[dict] | None = None) -> int:
     """Estimated wait in whole minutes: tickets ahead × mean service time ÷ open counters."""
-    open_counters = [c for c in catalog.counters(db) if service in c["services"] and c["state"] == "open"]
+    if all_counters is None:
+        all_counters = catalog.counters(db)
+    open_counters = [c for c in all_counters if service in c["services"] and c["state"] == "open"]
     staffed = [c for c in open_counters if c["officer_id"] is not None]
     capacity = max(1, len(staffed) or len(open_counters))
     return int(math.ceil(ahead * average_service_minutes(db, cfg, service) / capacity))

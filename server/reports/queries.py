@@ -51,43 +51,74 @@ def _where(filters: Filters) -> tuple[str, list]:
 
 
 class _Reader:
-    """Runs grouped queries over the roll-up sources of one report."""
+    """Grouped sums over the roll-ups of one report: SQL over the stored days, and the few live
+    days' rows (today) fetched once and added in Python. (A UNION ALL of both in every query
+    would roll today up again for each of the report's ten queries.)"""
 
     def __init__(self, db: Database, src: rollup.Source, filters: Filters):
         self.db, self.src, self.filters = db, src, filters
         self.where, self.params = _where(filters)
+        self._live: dict[str, list[dict]] = {}
 
-    def _rows(self, cte: str, cte_params: list, select: str, group: str | None) -> list[dict]:
-        sql = f"WITH x AS ({cte}) SELECT {select} FROM x{self.where}"
-        if group:
-            sql += f" GROUP BY {group}"
-        cur = self.db.execute(sql, cte_params + self.params)
+    def _coarse(self) -> bool:
+        """Whether the coarser roll-ups (by service only) can answer: no counter or officer filter."""
+        return self.filters.counter is None and self.filters.officer is None
+
+    def _stored(self, part: str, select: str, group: str | None) -> list[dict]:
+        table, params = self.src.stored(part)
+        where = " AND ".join(["day BETWEEN ? AND ?"] + ([self.where[len(" WHERE "):]] if self.where else []))
+        sql = f"SELECT {select} FROM {table} WHERE {where}" + (f" GROUP BY {group}" if group else "")
+        cur = self.db.execute(sql, params + self.params)
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
+    def live(self, part: str) -> list[dict]:
+        """The live days' rows of a part that pass the filters."""
+        if part not in self._live:
+            rows = []
+            for sql, params in self.src.live(part):
+                cur = self.db.execute(sql, params)
+                cols = [c[0] for c in cur.description]
+                rows += [dict(zip(cols, r)) for r in cur.fetchall()]
+            f = self.filters
+            self._live[part] = [r for r in rows if (f.service is None or r.get("service") == f.service)
+                                and (f.counter is None or r.get("counter") == f.counter)
+                                and (f.officer is None or r.get("officer_id") == f.officer)]
+        return self._live[part]
+
+    def _sums(self, part: str, keys: tuple[str, ...], fields: tuple[str, ...]) -> dict:
+        """{key value(s): {field: sum}}, stored and live together."""
+        k = ", ".join(keys)
+        select = ", ".join([*(f"{c} AS k{i}" for i, c in enumerate(keys)), *(f"sum({f}) AS {f}" for f in fields)])
+        out: dict = {}
+        for row in self._stored(part, select, k):
+            key = row["k0"] if len(keys) == 1 else tuple(row[f"k{i}"] for i in range(len(keys)))
+            out[key] = {f: row[f] or 0 for f in fields}
+        for row in self.live(part):
+            key = row[keys[0]] if len(keys) == 1 else tuple(row[c] for c in keys)
+            kpi.add(out.setdefault(key, {f: 0 for f in fields}), row, fields)
+        return out
+
     def tickets(self, key: str) -> dict:
-        return {r["k"]: r for r in self._rows(self.src.tickets, self.src.t_params, f"{key} AS k, {T_SUMS}", key)}
+        return self._sums("tickets", (key,), kpi.TICKET_FIELDS)
 
     def ratings(self, key: str) -> dict:
-        return {r["k"]: r for r in self._rows(self.src.ratings, self.src.r_params, f"{key} AS k, {R_SUMS}", key)}
+        return self._sums("ratings", (key,), kpi.RATING_FIELDS)
 
     def waits(self) -> dict[str, list]:
         """Waits (whole seconds) per service, as sorted runs: one run per day and service, or
         per day, service, counter and officer when the report is filtered by counter or officer."""
-        if self.filters.counter is None and self.filters.officer is None:
-            cte, params = self.src.waits, self.src.w_params
-        else:
-            cte, params = self.src.tickets, self.src.t_params
+        part = "waits" if self._coarse() else "tickets"
         out: dict[str, list] = {}
-        for r in self._rows(cte, params, "service, waits", None):
+        for r in self._stored(part, "service, waits", None) + self.live(part):
             if r["waits"]:
                 out.setdefault(r["service"], []).append(rollup.waits_array(r["waits"]))
         return out
 
     def hours(self) -> list[dict]:
-        return self._rows(self.src.hours, self.src.h_params,
-                          "weekday, hour, sum(issued) AS issued, sum(rated) AS rated, sum(satisfied) AS satisfied",
-                          "weekday, hour")
+        """Arrivals and ratings by weekday and hour."""
+        sums = self._sums("heat" if self._coarse() else "hours", ("weekday", "hour"), ("issued", "rated", "satisfied"))
+        return [{"weekday": wd, "hour": h, **v} for (wd, h), v in sums.items()]
 
 
 def _names(db: Database) -> dict:

@@ -1,10 +1,12 @@
 """The `/board` namespace: supervisors and admins only; a snapshot on connect and after changes.
 
-Alerts are evaluated after every commit (coalesced by the broadcaster, so a rating that tips a
-counter over the threshold raises its alert at once) and every `alert_check_s` seconds by a
-ticker (conditions that arise with time alone: a device offline for a minute, a wait growing
-long). The ticker also rolls up a few closed days for the reports when it has nothing to do, so
-that a year's report is fast from the first time it is asked for.
+Also the work behind the board's alerts, started by the board's page surface
+(server/board_page.py) once the server serves requests: `check_alerts` after every commit
+(coalesced by the broadcaster, so a rating that tips a counter over the threshold raises its
+alert at once) and `ticker`, every `alert_check_s` seconds, for conditions that arise with time
+alone (a device offline for a minute, a wait growing long). The ticker also rolls up a few
+closed days for the reports when there are some, so that a year's report is fast from the first
+time it is asked for.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def _warm_reports(qms) -> None:
     rollup.ensure(qms.store, cfg.tz, today, now, first, today, limit=WARM_DAYS_PER_TICK, chunk=1)
 
 
-def _ticker(qms) -> None:
+def ticker(qms) -> None:
+    """Check the alerts and warm the reports every `alert_check_s` seconds until the app closes."""
     while not qms.broadcaster.stopped:
         try:
             check_alerts(qms)
@@ -83,13 +86,5 @@ def register(socketio, qms) -> None:
         """A board that came back from sleep asks for the current state."""
         return snapshot(qms)
 
-    def evaluate_after_commit():
-        try:
-            check_alerts(qms)
-        except QmsError:
-            log.exception("alert evaluation failed")
-
-    qms.broadcaster.add(evaluate_after_commit)
     qms.broadcaster.add(lambda: socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=ROOM),
                         events.BOARD)
-    socketio.start_background_task(_ticker, qms)

@@ -8,7 +8,7 @@ from flask import request
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .. import auth, events, protocol
-from ..engine import counters, ratings, tickets
+from ..engine import counters, ratings, sql, tickets
 from ..errors import Forbidden, Unauthorized
 from . import acked
 
@@ -28,10 +28,9 @@ def register(socketio, qms, emit_call) -> None:
         conn = qms.connections.get(request.sid)
         if conn is None:
             raise Unauthorized("unauthorized")
-        rows = list(qms.store.read().query("SELECT * FROM devices WHERE id = ? AND active = 1", [conn["device"]]))
-        if not rows:
+        row = sql.first(qms.store.read(), "SELECT * FROM devices WHERE id = ? AND active = 1", [conn["device"]])
+        if row is None:
             raise Unauthorized("unauthorized")
-        row = rows[0]
         row["roles"] = json.loads(row["roles"])
         return row
 

@@ -161,9 +161,11 @@ def test_acknowledging_needs_a_supervisor_and_csrf(qms, engine, clock, client, c
     assert r.status_code == 404 and r.get_json()["error"] == "not_found"
 
 
-def test_an_alert_reaches_the_board_after_the_commit_that_raised_it(app, socketio, qms, engine, clock, center):
+def test_an_alert_reaches_the_board_after_the_commit_that_raised_it(app, socketio, client, qms, engine, clock,
+                                                                    center):
     """No ticker here (it is slowed to an hour): the commit of the fourth rating raises the alert
     and the pushed snapshot carries it."""
+    assert client.get("/healthz").status_code == 200  # the server serves: alerts are evaluated from now on
     board = socketio.test_client(app, namespace="/board", auth={"token": center["users"]["boss"]["api_token"]})
     board.get_received("/board")
     for score in (1, 1, 2, 1):
@@ -177,6 +179,17 @@ def test_an_alert_reaches_the_board_after_the_commit_that_raised_it(app, socketi
         time.sleep(0.05)
     assert ("low_ratings", "counter:3") in kinds
     board.disconnect(namespace="/board")
+
+
+def test_no_alert_work_before_the_server_serves(qms, engine, clock):
+    """A command-line tool builds the same app: nothing evaluates alerts behind its back."""
+    engine.issue("B")
+    clock.advance(31 * 60)
+    engine.issue("A")  # a commit: the broadcaster flushes, but no request was ever served
+    time.sleep(0.5)
+    assert not open_alerts(qms)
+    check_alerts(qms)
+    assert open_alerts(qms)
 
 
 def test_alert_subjects_are_unique_while_open(qms, engine, clock):

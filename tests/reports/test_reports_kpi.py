@@ -120,11 +120,13 @@ def test_heat_map_and_series(qms, day):
     assert series[D1.isoformat()]["issued"] == 0 and series[D1.isoformat()]["satisfaction_rate"] is None
 
 
-def test_stored_roll_ups_equal_live_ones(qms, day, clock):
-    closed = report(qms, D)  # D is closed: rolled up and stored
+@pytest.mark.parametrize("filters", [Filters(), Filters(counter=1), Filters(service="B"), Filters(service="A", counter=3)],
+                         ids=["all", "counter", "service", "service+counter"])
+def test_stored_roll_ups_equal_live_ones(qms, day, clock, filters):
+    closed = report(qms, D, filters=filters)  # D is closed: rolled up and stored
     assert D.isoformat() in [r[0] for r in qms.store.read().execute("SELECT day FROM report_days")]
     clock.t = at(D, 23, 59)  # now D is today again: read live, never stored
-    live = report(qms, D)
+    live = report(qms, D, filters=filters)
     for key in ("summary", "services", "officers", "counters", "heat"):
         assert closed[key] == live[key], key
 

@@ -135,7 +135,7 @@
   function renderDevices(list) {
     $("devices").tBodies[0].innerHTML = list.map(function (d) {
       var conn = d.online ? '<span class="pill on conn">' + esc(T.online) + "</span>"
-        : '<span class="pill off conn">' + esc(d.last_seen ? T.offline : T.never) + "</span>";
+        : '<span class="pill ' + (d.last_seen ? "off" : "never") + ' conn">' + esc(d.last_seen ? T.offline : T.never) + "</span>";
       var printer = d.printer ? T.printer[d.printer] || d.printer : T.none;
       var pcls = { paper_low: "warn", paper_out: "bad", offline: "bad" }[d.printer] || "";
       var roles = d.roles.map(function (r) { return T.roles[r] || r; }).join(", ");
