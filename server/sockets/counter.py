@@ -9,6 +9,7 @@ import threading
 
 from flask import request
 from flask_socketio import join_room
+from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .. import events
 from ..engine import officer
@@ -130,9 +131,9 @@ def register(socketio, qms) -> CounterPusher:
             who = current_principal(payload)
             number = counter_of(qms, who, payload.get("counter"))
         except Unauthorized:
-            raise ConnectionRefusedError(events.UNAUTHORIZED)
+            raise Refused(events.UNAUTHORIZED)  # python-socketio's, so the client gets the reason
         except QmsError as exc:
-            raise ConnectionRefusedError(exc.code)
+            raise Refused(exc.code)
         join_room(room(number))
         qms.connections[request.sid] = {"namespace": events.COUNTER, "counter": number,
                                         "user": who.row["id"], "kind": who.kind}

@@ -184,3 +184,18 @@ def test_a_keypad_follows_its_counters_pause(kiosk_client, engine):
     assert _pad(pad, "next")["error"] == "counter_paused"
     assert _pad(pad, "resume")["ok"]
     assert _pad(pad, "next")["result"]["ticket"] == "A001"
+
+
+def test_refusal_reaches_the_client_with_its_reason(live_server):
+    """A wrong token on /counter is refused with `unauthorized`, not a bare "refused"."""
+    import pytest
+    import socketio as sio
+
+    client = sio.Client(reconnection=False)
+    reasons = []
+    client.on("connect_error", reasons.append, namespace="/counter")
+    with pytest.raises(sio.exceptions.ConnectionError):
+        client.connect(live_server.url, namespaces=["/counter"], auth={"token": "wrong"},
+                       transports=["websocket"], wait_timeout=5)
+    assert reasons == [{"message": "unauthorized"}]
+    client.disconnect()

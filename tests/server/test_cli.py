@@ -162,3 +162,23 @@ def test_no_default_password_in_the_code():
     """Every place that creates a user draws a random password; none is written in the code."""
     source = "\n".join(p.read_text() for p in (ROOT / "server").rglob("*.py"))
     assert not re.search(r"password\s*=\s*['\"][^'\"]+['\"]", source)
+
+
+def test_the_served_app_keeps_its_startup_objects_out_of_the_collector(tmp_path):
+    """`python -m server run` builds the app with `serving_app`, which freezes what exists at
+    start and raises the collector's thresholds (docs/benchmarks.md: full collections stalled
+    every thread for 100-200 ms under load)."""
+    import gc
+
+    from server.__main__ import serving_app
+
+    before = gc.get_threshold()
+    try:
+        app = serving_app(str(tmp_path / "inst"))
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == (2000, 20, 50)
+        assert app.extensions["qms"].store.read().execute("SELECT 1").fetchone() == (1,)
+        app.extensions["qms_close"]()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

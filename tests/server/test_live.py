@@ -97,3 +97,42 @@ def test_a_bad_event_does_not_take_the_server_down(live_server):
         assert ok["ok"] is True and ok["ticket"]["code"] == "A001"
     finally:
         client.disconnect()
+
+
+def test_a_revoked_device_is_refused_with_unauthorized(shared_server):
+    from server import admin
+
+    token = shared_server.add_device("gone-1", ["ticket"])
+    connect(shared_server, "gone-1", token).disconnect()  # it worked before
+    shared_server.qms.admin(admin.revoke_device, device_id="gone-1")
+    client = socketio.Client(reconnection=False)
+    errors = []
+    client.on("connect_error", errors.append, namespace=NS)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(shared_server.url, namespaces=[NS], transports=["websocket"], wait_timeout=10,
+                       auth={"device": "gone-1", "token": token})
+    assert errors == [{"message": "unauthorized"}]
+    client.disconnect()
+
+
+def test_events_of_one_connection_are_handled_in_the_order_sent(live_server):
+    """docs/protocol.md: one connection's events are handled one after the other, in order, so
+    a kiosk that sends several presses at once gets its numbers in the order of the presses."""
+    client = connect(live_server, "kiosk-1")
+    acks, done = {}, threading.Event()
+    ids = [str(uuid.uuid4()) for _ in range(30)]
+
+    def got(i):
+        def cb(ack):
+            acks[i] = ack
+            if len(acks) == len(ids):
+                done.set()
+        return cb
+
+    try:
+        for i, tid in enumerate(ids):
+            client.emit("ticket", {"id": tid, "service": "A"}, namespace=NS, callback=got(i))
+        assert done.wait(30)
+    finally:
+        client.disconnect()
+    assert [acks[i]["ticket"]["code"] for i in range(len(ids))] == [f"A{n:03d}" for n in range(1, len(ids) + 1)]

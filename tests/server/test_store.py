@@ -92,6 +92,51 @@ def test_a_failing_job_rolls_back_alone(store):
     assert _names(store) == {"t-1", "t-2", "t-3"}
 
 
+def test_a_job_alone_in_its_batch_that_fails_leaves_nothing(store):
+    """A lone job runs without a savepoint: its failure rolls the whole transaction back."""
+    commits = []
+    store.on_commit.append(lambda: commits.append(1))
+
+    def half_then_fail(db):
+        _insert(db, "t-bad")
+        raise errors.IllegalTransition("nope")
+
+    def half_then_storage_failure(db):
+        _insert(db, "t-bad2")
+        db.execute("PRAGMA query_only = ON")
+        try:
+            return _insert(db, "t-bad3")
+        finally:
+            db.execute("PRAGMA query_only = OFF")
+
+    with pytest.raises(errors.IllegalTransition):
+        store.write(half_then_fail)
+    with pytest.raises(errors.StorageError):
+        store.write(half_then_storage_failure)
+    assert _names(store) == set() and commits == []  # nothing written, nothing announced
+    assert store.write(_insert, "t-1") == "t-1"
+    assert _names(store) == {"t-1"} and commits == [1]
+
+
+def test_a_job_that_lost_the_transaction_is_not_acknowledged(store):
+    """If SQLite undid the transaction under a job that carried on (say it caught the error),
+    its result must not be acknowledged: the COMMIT fails and the caller gets StorageError."""
+    def swallowed(db):
+        _insert(db, "t-lost")
+        db.conn.execute("ROLLBACK")  # what SQLite does itself on some disk-full and I/O errors
+        return "looks fine"
+
+    with pytest.raises(errors.StorageError):
+        store.write(swallowed)
+    gate = Gate(store)
+    futures = [store.submit(_insert, "t-1"), store.submit(swallowed), store.submit(_insert, "t-2")]
+    gate.open()
+    for fut in futures:
+        with pytest.raises(errors.StorageError):
+            fut.result(10)
+    assert _names(store) == set()
+
+
 def test_a_failed_commit_acknowledges_nothing(store):
     """A deferred foreign key is checked at COMMIT: a real commit failure, no mock."""
 
