@@ -88,6 +88,8 @@ def serving_app(instance: str):
     # (docs/benchmarks.md, "Server load").
     gc.freeze()
     gc.set_threshold(2000, 20, 50)
+    # Alerts are checked on a ticker even while no page is open (kiosks only).
+    app.extensions.get("qms_start_background", lambda: None)()
     return app
 
 

@@ -65,13 +65,19 @@ def start_alerts(app, socketio, qms) -> None:
     started = threading.Event()
     lock = threading.Lock()
 
-    @app.before_request
-    def _start_alert_ticker():
+    def start() -> None:
         if not started.is_set():
             with lock:
                 if not started.is_set():
                     started.set()
                     socketio.start_background_task(board_socket.ticker, qms)
+
+    # The server process starts it at once (`python -m server run`); otherwise the first request.
+    app.extensions["qms_start_background"] = start
+
+    @app.before_request
+    def _start_alert_ticker():
+        start()
 
     def after_commit():
         if started.is_set():
