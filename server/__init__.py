@@ -95,10 +95,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for register in _surfaces():
         register(app, socketio, qms, csrf)
 
-    @app.teardown_appcontext
-    def _noop(exc):  # connections are per thread and owned by the Store
-        return None
-
     app.extensions["qms_close"] = lambda: (qms.broadcaster.stop(), store.close())
     return app
 

@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from . import events, protocol
+from . import protocol
 from .engine import counters, officer, tickets
 from .errors import BadRequest, Forbidden, NotFound, QmsError
 from .principal import Principal, current_principal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_login import UserMixin, current_user
@@ -34,7 +34,6 @@ class Principal:
     kind: str  # "device" or "user"
     row: dict
     via: str = "token"  # "token" or "session"
-    extra: dict = field(default_factory=dict)
 
     @property
     def actor(self) -> str:

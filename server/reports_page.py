@@ -107,15 +107,21 @@ def register(app, socketio, qms, csrf) -> None:
     def page_error(exc: QmsError):
         return render_template("reports/error.html", message=str(exc)), exc.http_status
 
-    @bp.get("/reports")
-    def page():
+    def page_or_refusal():
+        """(the page's parameters, None), or (None, the response refusing them)."""
         refused = gate()
         if refused is not None:
-            return refused
+            return None, refused
         try:
-            p = _Page(qms)
+            return _Page(qms), None
         except QmsError as exc:
-            return page_error(exc)
+            return None, page_error(exc)
+
+    @bp.get("/reports")
+    def page():
+        p, refusal = page_or_refusal()
+        if refusal is not None:
+            return refusal
         report = p.report()
         lang = _lang()
         base = p.args()
@@ -130,13 +136,9 @@ def register(app, socketio, qms, csrf) -> None:
 
     @bp.get("/reports/print")
     def print_page():
-        refused = gate()
-        if refused is not None:
-            return refused
-        try:
-            p = _Page(qms)
-        except QmsError as exc:
-            return page_error(exc)
+        p, refusal = page_or_refusal()
+        if refusal is not None:
+            return refusal
         report = p.report()
         args = p.args()
         args["lang"] = "vi"  # the printed report and its charts are in Vietnamese

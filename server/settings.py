@@ -30,7 +30,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("priority_policy", "strict", "Priority tickets: 'strict' (always first) or 'interleave:N' (one after every N normal ones).", live=True),
     Setting("rating_window_s", 120, "Seconds after a ticket is finished during which a press at its counter's terminal rates it.", live=True),
     Setting("rating_labels", {"5": "Rất hài lòng", "4": "Hài lòng", "3": "Bình thường", "2": "Không hài lòng", "1": "Rất không hài lòng"}, "Label of each score, 1 to 5.", live=True),
-    Setting("rating_buttons", [5, 4, 3, 2], "Scores given by a rating terminal's buttons, left to right.", live=True),
     Setting("default_service_minutes", 6.0, "Service time assumed for wait estimates before a service has history.", live=True),
     Setting("estimate_sample", 20, "How many recent services of a service the wait estimate averages."),
     Setting("notice_text", "Xin chào quý khách. Vui lòng lấy số thứ tự và chờ đến lượt.", "Ticker text on the waiting-room display.", live=True),

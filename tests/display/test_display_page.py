@@ -8,7 +8,6 @@ with `?mute=1` here: the voice has its own tests (test_display_voice.py).
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
