@@ -23,6 +23,7 @@ run: setup-run
 	$(PY) -m server demo-run --instance $(INSTANCE) --host $(HOST) --port $(PORT)
 
 test: setup
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 # Re-vendor the front-end libraries from npm at the versions pinned in package-lock.json.

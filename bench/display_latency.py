@@ -31,7 +31,8 @@ if str(ROOT) not in sys.path:
 import requests  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from server import admin, create_app  # noqa: E402
+from server import create_app
+from server.engine import admin  # noqa: E402
 from server.engine import counters  # noqa: E402
 from server.serve import ThreadedServer  # noqa: E402
 
@@ -64,16 +65,16 @@ def setup(app, tickets: int) -> tuple[str, str]:
     """A center with service A, counter 1 and its officer; returns (officer token, kiosk token)."""
     qms = app.extensions["qms"]
 
-    def load(db, now):
-        admin.add_service(db, now, code="A", name_vi="Đất đai", name_en="Land", prefix="A", digits=3)
-        admin.add_counter(db, now, number=1, services=["A"])
-        officer = admin.add_user(db, now, username="canbo1", role="officer", full_name="Cán bộ 1",
+    def load(db, cfg, now):
+        admin.add_service(db, cfg, now, code="A", name_vi="Đất đai", name_en="Land", prefix="A", digits=3)
+        admin.add_counter(db, cfg, now, number=1, services=["A"])
+        officer = admin.add_user(db, cfg, now, username="canbo1", role="officer", full_name="Cán bộ 1",
                                  api_token=True, counter=1)
-        counters.sign_in(db, now, 1, db["users"].get(officer["id"]), actor="bench")
-        kiosk = admin.add_device(db, now, device_id="kiosk-1", roles=["ticket"])
+        counters.sign_in(db, cfg, now, number=1, user=db["users"].get(officer["id"]), actor="bench")
+        kiosk = admin.add_device(db, cfg, now, device_id="kiosk-1", roles=["ticket"])
         return officer["api_token"], kiosk["token"]
 
-    return qms.admin(load)
+    return qms.write(load)
 
 
 def clock_offset_ms(page) -> float:
@@ -145,7 +146,7 @@ def main(argv=None) -> int:
                 browser.close()
         finally:
             server.stop()
-            app.extensions["qms_close"]()
+            app.extensions["qms"].close()
 
     p50, p90, p99 = pct(latencies, 50), pct(latencies, 90), pct(latencies, 99)
     print(f"display latency, POST /api/counters/1/next -> code in the DOM, {len(latencies)} calls")

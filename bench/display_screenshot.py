@@ -23,7 +23,8 @@ if str(ROOT) not in sys.path:
 import requests  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from server import admin, create_app, demo  # noqa: E402
+from server import create_app
+from server.engine import admin, demo  # noqa: E402
 from server.engine import counters  # noqa: E402
 from server.serve import ThreadedServer  # noqa: E402
 
@@ -34,17 +35,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def setup(app, extra_counters: int) -> tuple[dict, str]:
     """Load the demo center; returns officers' API tokens by counter and the kiosk's token."""
     qms = app.extensions["qms"]
-    secrets = qms.admin(demo.load)
+    secrets = qms.write(demo.load)
     codes = [s["code"] for s in demo.SERVICES]
     for number in range(len(demo.COUNTERS) + 1, extra_counters + 1):
-        qms.admin(admin.add_counter, number=number, services=[codes[number % len(codes)]])
-        secrets["users"].append(qms.admin(admin.add_user, username=f"canbo{number}", full_name=f"Cán bộ {number}",
+        qms.write(admin.add_counter, number=number, services=[codes[number % len(codes)]])
+        secrets["users"].append(qms.write(admin.add_user, username=f"canbo{number}", full_name=f"Cán bộ {number}",
                                           role="officer", counter=number, api_token=True))
     tokens = {}
     for user in secrets["users"]:
         row = qms.store.read()["users"].get(user["id"])
         if row["role"] == "officer" and row["counter"]:
-            qms.write(lambda db, cfg, now, row=row: counters.sign_in(db, now, row["counter"], row, actor="demo"))
+            qms.write(lambda db, cfg, now, row=row: counters.sign_in(db, cfg, now, number=row["counter"], user=row, actor="demo"))
             tokens[row["counter"]] = user["api_token"]
     kiosk = next(d["token"] for d in secrets["devices"] if d["id"] == "kiosk-1")
     return tokens, kiosk
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
                 browser.close()
         finally:
             server.stop()
-            app.extensions["qms_close"]()
+            app.extensions["qms"].close()
     return 0
 
 

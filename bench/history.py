@@ -335,36 +335,37 @@ def _rate(rng, ids, out, row, number, officer, who, finish, stop) -> None:
 
 def load_catalog(instance: Path, now: float) -> dict:
     """A fresh database through create_app (so every migration set applies) and the catalog."""
-    from server import admin, create_app
+    from server import create_app
+    from server.engine import admin
 
     app = create_app({"INSTANCE_PATH": str(instance), "secret_key": "bench", "CLOCK": lambda: now})
     qms = app.extensions["qms"]
 
-    def load(db, now):
+    def load(db, cfg, now):
         for i, (code, name, en, prefix, _share, _m) in enumerate(SERVICES):
-            admin.add_service(db, now, code=code, name_vi=name, name_en=en, prefix=prefix, sort=i + 1)
+            admin.add_service(db, cfg, now, code=code, name_vi=name, name_en=en, prefix=prefix, sort=i + 1)
         for number, services in COUNTERS.items():
-            admin.add_counter(db, now, number=number, services=services)
+            admin.add_counter(db, cfg, now, number=number, services=services)
         users = {}
         for i, (username, full, _p, _r) in enumerate(OFFICERS):
-            users[i] = admin.add_user(db, now, username=username, full_name=full, role="officer",
+            users[i] = admin.add_user(db, cfg, now, username=username, full_name=full, role="officer",
                                       counter=i + 1 if i < REGULARS else None)["id"]
-        boss = admin.add_user(db, now, username="truongbp", full_name="Võ Minh Khoa", role="supervisor",
+        boss = admin.add_user(db, cfg, now, username="truongbp", full_name="Võ Minh Khoa", role="supervisor",
                               api_token=True)
-        admin.add_user(db, now, username="quantri", full_name="Quản trị", role="admin")
+        admin.add_user(db, cfg, now, username="quantri", full_name="Quản trị", role="admin")
         for k in (1, 2, 3):
-            admin.add_device(db, now, device_id=f"kiosk-{k}", roles=["ticket"], name=f"Máy lấy số {k}")
+            admin.add_device(db, cfg, now, device_id=f"kiosk-{k}", roles=["ticket"], name=f"Máy lấy số {k}")
         for number in COUNTERS:
-            admin.add_device(db, now, device_id=f"rate-{number}", roles=["rating"], counter=number,
+            admin.add_device(db, cfg, now, device_id=f"rate-{number}", roles=["rating"], counter=number,
                              name=f"Đánh giá quầy {number}")
-        admin.add_device(db, now, device_id="tv-1", roles=["display"], name="TV phòng chờ")
-        admin.set_setting(db, now, name="center_name", value="Trung tâm Phục vụ hành chính công phường Bến Thành")
-        admin.set_setting(db, now, name="unit_name", value="UBND PHƯỜNG BẾN THÀNH")
+        admin.add_device(db, cfg, now, device_id="tv-1", roles=["display"], name="TV phòng chờ")
+        admin.set_setting(db, cfg, now, name="center_name", value="Trung tâm Phục vụ hành chính công phường Bến Thành")
+        admin.set_setting(db, cfg, now, name="unit_name", value="UBND PHƯỜNG BẾN THÀNH")
         return {"officer_ids": users, "supervisor_token": boss["api_token"]}
 
-    result = qms.admin(load)
+    result = qms.write(load)
     path = qms.store.path
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
     result["path"] = path
     return result
 

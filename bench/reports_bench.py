@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     now0, t0 = made["now"], time.time()
 
     from server import create_app
-    from server.engine import board
+    from server.reports import board
 
     app = create_app({"INSTANCE_PATH": str(folder / "instance"), "secret_key": "bench", "TESTING": True,
                       # The ticker would warm the roll-ups in the background: keep it out of the way
@@ -125,7 +125,7 @@ def main(argv=None) -> int:
         "json: /api/reports/summary (year)": f"/api/reports/summary?period=year&{y}",
         "json: /api/reports/ranking (month)": f"/api/reports/ranking?period=month&{y}",
     }
-    from server.reports_page import EXPORTABLE
+    from server.web.reports.routes import EXPORTABLE
 
     exports = {f"export: {n}.{fmt} (year)": f"/reports/export/{n}.{fmt}?period=year&{y}"
                for fmt in ("csv", "xlsx") for n in EXPORTABLE}
@@ -145,7 +145,7 @@ def main(argv=None) -> int:
     results.append(("board snapshot (broadcaster)", timed(snap, a.board_runs), BOARD_MS))
     results.append(("board: GET /api/board", timed(lambda: get("/api/board", headers=token), a.runs), PAGE_MS))
     size = len(json.dumps(snap()))
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
 
     lines = [
         SECTION, "",

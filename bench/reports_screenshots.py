@@ -90,7 +90,7 @@ def main(argv=None) -> None:
             browser.close()
     finally:
         server.stop()
-        app.extensions["qms_close"]()
+        app.extensions["qms"].close()
     print("screenshots in", a.out)
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_login import LoginManager
 from flask_socketio import SocketIO
-from flask_wtf import CSRFProtect
 
-from . import events, i18n, settings
-from .core import Broadcaster, Qms
-from .schema import migrate
+from . import i18n, settings
+from .broadcast import Broadcaster
+from .migrations import migrate
+from .runtime import make_runtime
+from .services import Services
 from .store import Store
 
 __version__ = "0.1.0"
@@ -33,10 +33,11 @@ def _secret_key(instance: Path, configured: str | None) -> str:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, database (migrated), Socket.IO, blueprints.
+    """Build the app: settings, database (migrated), services, Socket.IO, every audience's surface.
 
     `config` may hold Flask keys (TESTING, ...), `INSTANCE_PATH`, `DATABASE`, `CLOCK` (a function
-    returning Unix time, for tests) and any setting from `server.settings`."""
+    returning Unix time, for tests) and any setting from `server.settings`. The app's one
+    service object is `app.extensions["qms"]` (`server.services.Services`)."""
     config = dict(config or {})
     instance = Path(config.pop("INSTANCE_PATH", None) or Path.cwd() / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
@@ -45,62 +46,39 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.config["SECRET_KEY"] = _secret_key(instance, values["secret_key"])
     app.config["QMS_LANGUAGE"] = values["language"]
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+    app.config["MAX_CONTENT_LENGTH"] = int(values["max_request_bytes"])
 
+    async_mode = values["async_mode"]
     store = Store(config.get("DATABASE") or instance / "qms.db",
                   synchronous=values["sqlite_synchronous"], batch_max=int(values["write_batch_max"]))
     store.write(migrate)
-    qms = Qms(store, values, clock=config.get("CLOCK") or time.time)
-    app.extensions["qms"] = qms
+    services = Services(store, values, clock=config.get("CLOCK") or time.time, runtime=make_runtime(async_mode))
+    app.extensions["qms"] = services
 
     message_queue = values["message_queue"]
     if app.testing and message_queue:
         raise ValueError("test builds have no message queue: Flask-SocketIO's test client refuses one")
     socketio = SocketIO(
-        app, async_mode="threading", message_queue=message_queue,
+        app, async_mode=async_mode, message_queue=message_queue,
         ping_interval=values["ping_interval"], ping_timeout=values["ping_timeout"],
         max_http_buffer_size=int(values["max_payload_bytes"]), logger=False, engineio_logger=False,
-        # Each connection's events run in that connection's own thread, one after the other: not a
-        # new thread per event, which under load piled up into thousands of threads fighting for
-        # the GIL until nothing was acknowledged (docs/benchmarks.md, "Server load").
+        # Each connection's events run in that connection's own thread or greenlet, one after the
+        # other: not a new one per event, which under load piled up into thousands of threads
+        # fighting for the GIL until nothing was acknowledged (docs/benchmarks.md, "Server load").
         async_handlers=False,
+        # No long-polling: every client of ours speaks websocket, and a polling request that is
+        # abandoned or oversized could hold a worker for good (server/web/common/guard.py).
+        transports=["websocket"],
     )
-    qms.broadcaster = Broadcaster(socketio, int(values["broadcast_interval_ms"]) / 1000.0)
-    store.on_commit.append(qms.broadcaster.mark)
-
-    def emit_call(call: dict) -> None:
-        """Announce a call at once to displays and boards (snapshots follow, coalesced)."""
-        socketio.emit(events.CALLED, call, namespace=events.DISPLAY)
-        socketio.emit(events.CALLED, call, namespace=events.BOARD, to="supervisors")
-
-    app.extensions["qms_emit_call"] = emit_call
+    services.socketio = socketio
+    services.broadcaster = Broadcaster(socketio, services, int(values["broadcast_interval_ms"]) / 1000.0)
+    store.on_commit.append(services.broadcaster.mark)
+    services.broadcaster.start()
 
     i18n.init_app(app)
-    login = LoginManager(app)
-    from .principal import load_user
+    from . import web
 
-    login.user_loader(load_user)
-    csrf = CSRFProtect(app)
-
-    from . import api
-    from .sockets import board, display, kiosk
-
-    csrf.exempt(api.bp)  # the API checks CSRF itself for session callers; tokens need none
-    app.register_blueprint(api.bp)
-    api.register_errors(app)
-    kiosk.register(socketio, qms, emit_call)
-    display.register(socketio, qms)
-    board.register(socketio, qms)
-    for register in _surfaces():
-        register(app, socketio, qms, csrf)
-
-    app.extensions["qms_close"] = lambda: (qms.broadcaster.stop(), store.close())
+    web.register(app, socketio, services)
     return app
-
-
-def _surfaces():
-    """Page surfaces (display, counter console, board, reports) register themselves here."""
-    from . import pages
-
-    return pages.registrations()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from . import admin, create_app, demo
+from . import create_app
+from .engine import admin, demo
 
 
 def _app(instance: str):
@@ -16,7 +17,7 @@ def _app(instance: str):
 
 
 def _close(app):
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
 
 
 @click.group()
@@ -48,7 +49,7 @@ def demo_cmd(instance, json_out, hours):
         click.echo("Đã có dữ liệu; bỏ qua (the database already has a center).", err=True)
         _close(app)
         sys.exit(1)
-    secrets_ = qms.admin(lambda db, now: demo.load(db, now, always_open=not hours))
+    secrets_ = qms.write(demo.load, always_open=not hours)
     for u in secrets_["users"]:
         click.echo(f"user {u['username']:10} role {u['role']:10} password {u['password']}"
                    + (f"  api_token {u['api_token']}" if u["api_token"] else ""))
@@ -89,7 +90,7 @@ def serving_app(instance: str):
     gc.freeze()
     gc.set_threshold(2000, 20, 50)
     # Alerts are checked on a ticker even while no page is open (kiosks only).
-    app.extensions.get("qms_start_background", lambda: None)()
+    app.extensions["qms"].start_background()
     return app
 
 
@@ -103,7 +104,7 @@ def add_device(instance, device_id, roles, counter, name):
     """Add a device (or give it a new token); prints its token once."""
     app = _app(instance)
     try:
-        d = app.extensions["qms"].admin(admin.add_device, device_id=device_id, roles=list(roles),
+        d = app.extensions["qms"].write(admin.add_device, device_id=device_id, roles=list(roles),
                                         counter=counter, name=name, actor="cli")
         click.echo(f"device {d['id']} token {d['token']}")
     finally:
@@ -121,7 +122,7 @@ def add_user(instance, username, role, full_name, counter, api_token):
     """Add a user; prints a random password (and API token) once."""
     app = _app(instance)
     try:
-        u = app.extensions["qms"].admin(admin.add_user, username=username, role=role, full_name=full_name,
+        u = app.extensions["qms"].write(admin.add_user, username=username, role=role, full_name=full_name,
                                         counter=counter, api_token=api_token, actor="cli")
         click.echo(f"user {u['username']} password {u['password']}" + (f" api_token {u['api_token']}" if u["api_token"] else ""))
     finally:

@@ -26,6 +26,7 @@ class Broadcaster:
         self._listeners: list[tuple[Callable[[], None], str | None]] = []
         self._dirty = self.runtime.event()
         self._stopped = False
+        self.flushes = 0  # how many times the snapshots were pushed (tests wait on it)
 
     def add(self, push: Callable[[], None], namespace: str | None = None) -> None:
         """Register a function that builds and emits one kind of snapshot; with `namespace`,
@@ -77,6 +78,7 @@ class Broadcaster:
                 push()
             except Exception:
                 log.exception("broadcast failed")
+        self.flushes += 1
 
     def stop(self) -> None:
         self._stopped = True

@@ -24,14 +24,15 @@ TICKET_KIOSK, RATING_KIOSK, RATING_COUNTER = "kiosk-1", "rate-1", 1
 
 
 def _load_or_create(instance: Path) -> dict:
-    from . import create_app, demo
+    from . import create_app
+    from .engine import demo
 
     path = instance / "demo-secrets.json"
     app = create_app({"INSTANCE_PATH": str(instance)})
     qms = app.extensions["qms"]
     try:
         if qms.store.read()["services"].count == 0:
-            secrets_ = qms.admin(lambda db, now: demo.load(db, now))
+            secrets_ = qms.write(demo.load)
             path.write_text(json.dumps(secrets_, ensure_ascii=False, indent=2))
             path.chmod(0o600)
         elif not path.exists():
@@ -39,7 +40,7 @@ def _load_or_create(instance: Path) -> dict:
         services = [(s["code"], s["name_vi"]) for s in qms.store.read().query(
             "SELECT code, name_vi FROM services WHERE active = 1 ORDER BY sort, code")]
     finally:
-        app.extensions["qms_close"]()
+        qms.close()
     return {**json.loads(path.read_text()), "services": services}
 
 

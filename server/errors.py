@@ -32,6 +32,22 @@ class BadRequest(QmsError, ValueError):
         return "Yêu cầu không hợp lệ"
 
 
+class TooLarge(BadRequest):
+    code, http_status = "too_large", 413
+
+    def default_message(self):
+        return "Yêu cầu quá lớn"
+
+
+class Busy(QmsError, RuntimeError):
+    """The server is past its capacity: nothing was done; try again after a pause."""
+
+    code, http_status = "busy", 503
+
+    def default_message(self):
+        return "Máy chủ đang quá tải; vui lòng thử lại sau giây lát"
+
+
 class Unauthorized(QmsError, PermissionError):
     code, http_status = "unauthorized", 401
 

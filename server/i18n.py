@@ -20,6 +20,8 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 # Error messages by code, for clients that asked for English.
 ERRORS_EN = {
     "bad_request": "Bad request",
+    "too_large": "Request too large",
+    "busy": "The server is busy; try again shortly",
     "unauthorized": "Not signed in or wrong token",
     "forbidden": "Not allowed",
     "not_found": "Not found",

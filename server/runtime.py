@@ -39,3 +39,10 @@ class Threads:
         timer.daemon = True
         timer.start()
         return timer.cancel
+
+
+def make_runtime(mode: str):
+    """The runtime for Flask-SocketIO's async mode `mode`."""
+    if mode == "threading":
+        return Threads()
+    raise ValueError(f"async_mode must be 'threading' or 'gevent', not {mode!r}")

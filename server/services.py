@@ -35,15 +35,20 @@ class Services:
         self.values = values
         self.clock = clock
         self.runtime = runtime or Threads()
+        store.wait = self.runtime.wait
         self.connections: dict[str, dict] = {}  # Socket.IO sid -> who is on the other end
         self.broadcaster = None  # set by create_app: server.broadcast.Broadcaster
+        self.socketio = None
+        self.guard = None  # server.web.common.guard.ConnectionLimit
+        self.join_deadline = None  # server.web.common.guard.JoinDeadline
+        self.load = Load(self)
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
         self._live: dict[str, Any] = {}
         self._cfg: EngineConfig | None = None
         self._devices: dict[str, dict | None] = {}
-        self._background: list[Callable[[], None]] = []
-        self._started = False
+        self._background: list[Callable[[], None]] = [self.load.run]
+        self.started = False
         self._closed = False
         self.refresh()
         # After every committed batch (on the writer thread): did settings or devices change?
@@ -98,22 +103,28 @@ class Services:
         return row
 
     # -- writes ------------------------------------------------------------------------------
+    def admit(self) -> None:
+        """Refuse a device's write with `busy` (server.errors.Busy) when the server is past its
+        capacity: the kiosk's outbox sends it again after a pause, and the refusal costs next to
+        nothing, so the server catches up instead of letting every answer queue to the clients'
+        timeout (docs/protocol.md, "busy")."""
+        self.load.check()
+
     def write(self, fn: Callable[..., Any], **args) -> Any:
         """Run an engine operation `fn(db, cfg, now, **args)` durably and return its result.
 
         `now` is taken in the writer, so that issue times follow the order in which sequence
         numbers are given."""
-        return self.runtime.wait(self.submit(fn, **args))
+        return self.store.wait(self.submit(fn, **args))
 
     def write_versioned(self, fn: Callable[..., Any], **args) -> tuple[Any, int]:
         """`write()`, and the store's version of the commit that made the change."""
         fut = self.submit(fn, **args)
-        result = self.runtime.wait(fut)
+        result = self.store.wait(fut)
         return result, fut.version
 
     def submit(self, fn: Callable[..., Any], **args):
-        cfg, clock = self.cfg(), self.clock
-        return self.store.submit(_Job(fn, cfg, clock, args))
+        return self.store.submit(_Job(fn, self, args))
 
     # -- pushes ------------------------------------------------------------------------------
     def version(self) -> dict:
@@ -135,9 +146,9 @@ class Services:
         start; an app built for a CLI command never does (it exits at once, and a thread still
         inside SQLite while the interpreter shuts down can crash it)."""
         with self._lock:
-            if self._started or self._closed:
+            if self.started or self._closed:
                 return
-            self._started = True
+            self.started = True
         for fn in self._background:
             self.runtime.spawn(fn)
 
@@ -155,13 +166,44 @@ class Services:
 
 
 class _Job:
-    """A write job for the store: `fn(db, cfg, now, **args)` with `now` read in the writer."""
+    """A write job for the store: `fn(db, cfg, now, **args)`, with the settings and `now` read in
+    the writer, when the job runs (so a setting changed by the batch before applies)."""
 
-    __slots__ = ("fn", "cfg", "clock", "args", "__name__")
+    __slots__ = ("fn", "services", "args", "__name__")
 
-    def __init__(self, fn, cfg, clock, args):
-        self.fn, self.cfg, self.clock, self.args = fn, cfg, clock, args
+    def __init__(self, fn, services, args):
+        self.fn, self.services, self.args = fn, services, args
         self.__name__ = getattr(fn, "__name__", "job")
 
     def __call__(self, db):
-        return self.fn(db, self.cfg, self.clock(), **self.args)
+        return self.fn(db, self.services.cfg(), self.services.clock(), **self.args)
+
+
+class Load:
+    """How far behind the server is: the writer's backlog, and how late the event loop (or, with
+    threads, the interpreter) runs a task that asked to sleep 50 ms."""
+
+    TICK_S = 0.05
+
+    def __init__(self, services: Services):
+        self.services = services
+        self.lag_s = 0.0
+        self.refused = 0  # events answered busy since start (tests, /healthz)
+
+    def check(self) -> None:
+        from .errors import Busy
+
+        s = self.services
+        if s.store.pending > int(s.setting("busy_write_backlog")) or \
+                self.lag_s * 1000 > float(s.setting("busy_lag_ms")):
+            self.refused += 1
+            raise Busy()
+
+    def run(self) -> None:
+        runtime, clock = self.services.runtime, time.monotonic
+        while not self.services.closed:
+            start = clock()
+            runtime.sleep(self.TICK_S)
+            late = clock() - start - self.TICK_S
+            # Rise at once, fall gently: one quick tick does not mean the backlog is gone.
+            self.lag_s = max(late, self.lag_s * 0.7 + late * 0.3)

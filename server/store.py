@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import sqlite3
 import threading
 import weakref
@@ -76,6 +77,12 @@ class Store:
         self._writer_db = connect(self.path, synchronous=synchronous)
         self._thread = threading.Thread(target=self._run, name="qms-writer", daemon=True)
         self._closed = False
+        # Pushes to pages carry (boot, version): the version of the newest commit they reflect,
+        # so that a page never lets an older snapshot overwrite a newer one (docs/protocol.md).
+        self.boot = secrets.token_hex(4)
+        self.version = 0
+        self.pending = 0  # writes submitted and not yet answered (the server sheds load on it)
+        self._pending_lock = threading.Lock()
         self.on_commit: list[Callable[[], None]] = []
         self._thread.start()
 
@@ -108,13 +115,21 @@ class Store:
     # -- writes ------------------------------------------------------------------------------
     def write(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         """Run `fn(db, *args, **kwargs)` in a committed transaction; return its result or raise."""
-        return self.submit(fn, *args, **kwargs).result()
+        return self.wait(self.submit(fn, *args, **kwargs))
+
+    @staticmethod
+    def wait(future: Future) -> Any:
+        """How a caller waits for its write; the server's runtime replaces it (under gevent, a
+        greenlet must not block its thread on the future: server/runtime.py)."""
+        return future.result()
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs) -> Future:
         """Queue a write; the future resolves after the batch holding it is committed."""
         if self._closed:
             raise StorageError("store is closed")
         fut: Future = Future()
+        with self._pending_lock:
+            self.pending += 1
         self._jobs.put((fn, args, kwargs, fut))
         return fut
 
@@ -141,6 +156,13 @@ class Store:
         db.conn.close()
 
     def _commit_batch(self, db: sqlite_utils.Database, batch: list) -> None:
+        try:
+            self._commit(db, batch)
+        finally:
+            with self._pending_lock:
+                self.pending -= len(batch)
+
+    def _commit(self, db: sqlite_utils.Database, batch: list) -> None:
         outcomes: list[tuple[bool, Any]] = []
         # A job alone in its batch (the usual case below a few hundred writes a second) needs no
         # savepoint: its failure rolls back the whole transaction. Two SQLite calls fewer, and
@@ -192,18 +214,22 @@ class Store:
             for *_rest, fut in batch:
                 fut.set_exception(err)
             return
+        if not rolled_back:
+            self.version += 1
+        if any(ok for ok, _value in outcomes):
+            # Before the callers hear back: a caller that changed a setting and writes again at
+            # once must find the setting's new value in memory (server/services.py).
+            for hook in list(self.on_commit):
+                try:
+                    hook()
+                except Exception:  # a broadcast failure must not stop the writer
+                    log.exception("on_commit hook failed")
         for (ok, value), (*_rest, fut) in zip(outcomes, batch):
+            fut.version = self.version
             if ok:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
-        if not any(ok for ok, _value in outcomes):
-            return  # nothing was written
-        for hook in list(self.on_commit):
-            try:
-                hook()
-            except Exception:  # a broadcast failure must not stop the writer
-                log.exception("on_commit hook failed")
 
     def close(self) -> None:
         """Finish queued writes, stop the writer and close every connection."""

@@ -16,7 +16,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-DOCS_IMG = ROOT / "docs" / "img"
 
 
 def chromium_path() -> str:

@@ -7,15 +7,18 @@ a ticket kiosk `kiosk-1`; rating terminals `rate-1`..`rate-3` at counters 1..3.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from server import admin, create_app
-from server.engine import counters
+from server import create_app
+from server.engine import admin, counters
 from server.serve import ThreadedServer
 
 os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
@@ -38,30 +41,30 @@ def load_test_center(app) -> dict:
     """Load the test center described above; returns users (with passwords/tokens) and device tokens."""
     qms = app.extensions["qms"]
 
-    def load(db, now):
-        admin.add_service(db, now, code="A", name_vi="Đất đai", name_en="Land", prefix="A", sort=1)
-        admin.add_service(db, now, code="B", name_vi="Hộ tịch", name_en="Civil status", prefix="B", sort=2)
-        admin.add_counter(db, now, number=1, services=["A"])
-        admin.add_counter(db, now, number=2, services=["B"])
-        admin.add_counter(db, now, number=3, services=["A", "B"])
+    def load(db, cfg, now):
+        admin.add_service(db, cfg, now, code="A", name_vi="Đất đai", name_en="Land", prefix="A", sort=1)
+        admin.add_service(db, cfg, now, code="B", name_vi="Hộ tịch", name_en="Civil status", prefix="B", sort=2)
+        admin.add_counter(db, cfg, now, number=1, services=["A"])
+        admin.add_counter(db, cfg, now, number=2, services=["B"])
+        admin.add_counter(db, cfg, now, number=3, services=["A", "B"])
         users = {}
         for i in (1, 2, 3):
-            u = admin.add_user(db, now, username=f"officer{i}", full_name=f"Cán bộ {i}", role="officer",
+            u = admin.add_user(db, cfg, now, username=f"officer{i}", full_name=f"Cán bộ {i}", role="officer",
                                api_token=True, counter=i)
             users[u["username"]] = u
             row = db["users"].get(u["id"])
-            counters.sign_in(db, now, i, row, actor="test")
-        users["officer4"] = admin.add_user(db, now, username="officer4", full_name="Cán bộ 4", role="officer",
+            counters.sign_in(db, cfg, now, number=i, user=row, actor="test")
+        users["officer4"] = admin.add_user(db, cfg, now, username="officer4", full_name="Cán bộ 4", role="officer",
                                            api_token=True)
-        users["boss"] = admin.add_user(db, now, username="boss", full_name="Trưởng bộ phận", role="supervisor",
+        users["boss"] = admin.add_user(db, cfg, now, username="boss", full_name="Trưởng bộ phận", role="supervisor",
                                        api_token=True)
-        devices = {"kiosk-1": admin.add_device(db, now, device_id="kiosk-1", roles=["ticket"])["token"]}
+        devices = {"kiosk-1": admin.add_device(db, cfg, now, device_id="kiosk-1", roles=["ticket"])["token"]}
         for i in (1, 2, 3):
-            devices[f"rate-{i}"] = admin.add_device(db, now, device_id=f"rate-{i}", roles=["rating"], counter=i)["token"]
-        devices["pad-1"] = admin.add_device(db, now, device_id="pad-1", roles=["counter"], counter=1)["token"]
+            devices[f"rate-{i}"] = admin.add_device(db, cfg, now, device_id=f"rate-{i}", roles=["rating"], counter=i)["token"]
+        devices["pad-1"] = admin.add_device(db, cfg, now, device_id="pad-1", roles=["counter"], counter=1)["token"]
         return {"users": users, "devices": devices}
 
-    return qms.admin(load)
+    return qms.write(load)
 
 
 def make_app(tmp_path: Path, **config):
@@ -71,6 +74,46 @@ def make_app(tmp_path: Path, **config):
     return create_app(base)
 
 
+# The test center is loaded once per session into a template database (loading it hashes six
+# passwords, half a second); each test's app and live server starts on a copy of it.
+TEMPLATE_ENV = "QMS_TEST_TEMPLATE_DIR"
+
+
+def _template() -> tuple[Path, dict]:
+    folder = Path(os.environ[TEMPLATE_ENV])
+    db, secrets_ = folder / "template.db", folder / "center.json"
+    if not db.exists():
+        app = make_app(folder / "build")
+        center = load_test_center(app)
+        src, dst = sqlite3.connect(app.extensions["qms"].store.path), sqlite3.connect(db)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        app.extensions["qms"].close()
+        secrets_.write_text(json.dumps(center))
+    return db, json.loads(secrets_.read_text())
+
+
+def app_with_center(tmp_path: Path, **config):
+    """An app on a copy of the template database holding the test center; `.test_center` has
+    its passwords and tokens."""
+    template, center = _template()
+    instance = tmp_path / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not (instance / "qms.db").exists():
+        shutil.copyfile(template, instance / "qms.db")
+    app = make_app(tmp_path, **config)
+    app.test_center = center
+    return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def center_template(tmp_path_factory):
+    """Where the template database is made (once, on first use)."""
+    os.environ[TEMPLATE_ENV] = str(tmp_path_factory.mktemp("template"))
+    yield _template()
+
+
 @pytest.fixture
 def clock():
     return FakeClock()
@@ -78,10 +121,9 @@ def clock():
 
 @pytest.fixture
 def app(tmp_path, clock):
-    app = make_app(tmp_path, CLOCK=clock)
-    app.test_center = load_test_center(app)
+    app = app_with_center(tmp_path, CLOCK=clock)
     yield app
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
 
 
 @pytest.fixture
@@ -156,9 +198,9 @@ class LiveServer:
         return self.qms.store
 
     def start(self) -> "LiveServer":
-        self.app = make_app(self.tmp_path, **self.config)
-        if self.center is None:
-            self.center = load_test_center(self.app)
+        self.app = app_with_center(self.tmp_path, **self.config)
+        self.center = self.app.test_center
+        self.qms.start_background()  # as the server process does
         for _ in range(50):
             try:
                 self._server = ThreadedServer(self.app, "127.0.0.1", self.port).start()
@@ -174,10 +216,10 @@ class LiveServer:
             self._server.stop()
             self._server = None
         if self.app is not None:
-            self.app.extensions["qms_close"]()
+            self.app.extensions["qms"].close()
 
     def add_device(self, device_id: str, roles: list[str], counter: int | None = None) -> str:
-        return self.qms.admin(admin.add_device, device_id=device_id, roles=roles, counter=counter)["token"]
+        return self.qms.write(admin.add_device, device_id=device_id, roles=roles, counter=counter)["token"]
 
     def token(self, device_or_user: str) -> str:
         if device_or_user in self.center["devices"]:

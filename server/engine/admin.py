@@ -1,4 +1,4 @@
-"""Setting up a center: services, counters, users and devices. Write functions for `Store.write`.
+"""Setting up a center: services, counters, users, devices and settings (engine writes).
 
 Secrets (passwords, tokens) are generated here, returned once, and only their hashes are kept.
 """
@@ -10,17 +10,18 @@ import re
 
 from sqlite_utils import Database
 
-from . import auth, settings
-from .engine import audit
-from .engine.catalog import validate_hours
-from .errors import BadRequest, Conflict, NotFound
+from .. import auth, settings
+from ..errors import BadRequest, Conflict, NotFound
+from . import audit
+from .catalog import validate_hours
+from .config import EngineConfig
 
 ROLES = ("officer", "supervisor", "admin")
 DEVICE_ROLES = ("ticket", "rating", "display", "counter")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
-def add_service(db: Database, now: float, *, code: str, name_vi: str, name_en: str = "", prefix: str = "",
+def add_service(db: Database, cfg: EngineConfig, now: float, *, code: str, name_vi: str, name_en: str = "", prefix: str = "",
                 first_number: int = 1, digits: int = 3, daily_limit: int | None = None,
                 hours: list | None = None, room: str = "", sort: int = 0, actor: str = "system") -> dict:
     """Create or update a service."""
@@ -41,7 +42,7 @@ def add_service(db: Database, now: float, *, code: str, name_vi: str, name_en: s
     return row
 
 
-def add_counter(db: Database, now: float, *, number: int, services: list[str], name: str = "",
+def add_counter(db: Database, cfg: EngineConfig, now: float, *, number: int, services: list[str], name: str = "",
                 room: str = "", actor: str = "system") -> dict:
     """Create or update a counter and the services it serves."""
     if not isinstance(number, int) or number < 1:
@@ -60,7 +61,7 @@ def add_counter(db: Database, now: float, *, number: int, services: list[str], n
     return row
 
 
-def add_user(db: Database, now: float, *, username: str, role: str, full_name: str = "",
+def add_user(db: Database, cfg: EngineConfig, now: float, *, username: str, role: str, full_name: str = "",
              password: str | None = None, api_token: bool = False, counter: int | None = None,
              actor: str = "system") -> dict:
     """Create a user; returns the row plus the one-time `password` and/or `api_token`."""
@@ -81,7 +82,7 @@ def add_user(db: Database, now: float, *, username: str, role: str, full_name: s
     return {"id": user_id, "username": username, "role": role, "password": password, "api_token": token}
 
 
-def add_device(db: Database, now: float, *, device_id: str, roles: list[str], counter: int | None = None,
+def add_device(db: Database, cfg: EngineConfig, now: float, *, device_id: str, roles: list[str], counter: int | None = None,
                name: str = "", room: str = "", actor: str = "system") -> dict:
     """Create a device, or give an existing one a new token; returns the one-time `token`."""
     if not _CODE.match(device_id or "") and not re.match(r"^[A-Za-z0-9_.-]{1,40}$", device_id or ""):
@@ -102,7 +103,7 @@ def add_device(db: Database, now: float, *, device_id: str, roles: list[str], co
     return {"id": device_id, "roles": roles, "counter": counter, "token": token}
 
 
-def revoke_device(db: Database, now: float, *, device_id: str, actor: str = "system") -> None:
+def revoke_device(db: Database, cfg: EngineConfig, now: float, *, device_id: str, actor: str = "system") -> None:
     """Refuse the device's token from now on."""
     if not db["devices"].count_where("id = ?", [device_id]):
         raise NotFound(f"thiết bị '{device_id}' không tồn tại")
@@ -110,7 +111,7 @@ def revoke_device(db: Database, now: float, *, device_id: str, actor: str = "sys
     audit.record(db, now, actor, "device.revoke", device_id)
 
 
-def set_setting(db: Database, now: float, *, name: str, value, actor: str = "system") -> None:
+def set_setting(db: Database, cfg: EngineConfig, now: float, *, name: str, value, actor: str = "system") -> None:
     """Change a live setting (e.g. the display's notice text)."""
     spec = settings.BY_NAME.get(name)
     if spec is None or not spec.live:

@@ -22,35 +22,14 @@ import json
 from typing import Any, Callable
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from ..errors import NotFound
 from . import audit
 from .config import EngineConfig
 
-migrations = Migrations("qms.alerts")
 KINDS = ("low_ratings", "long_wait", "device_offline", "paper_out", "stray_presses")
 THRESHOLDS = ("alert_low_share", "alert_low_window_min", "alert_low_min_count", "alert_wait_min",
               "alert_offline_s", "alert_unattributed_count", "alert_unattributed_window_min")
-
-
-@migrations()
-def m001_alerts(db: Database) -> None:
-    for sql in (
-        """CREATE TABLE alerts (
-            id INTEGER PRIMARY KEY,
-            kind TEXT NOT NULL,
-            subject TEXT NOT NULL,
-            data TEXT NOT NULL DEFAULT '{}',
-            opened_at REAL NOT NULL,
-            acked_at REAL,
-            acked_by TEXT,
-            closed_at REAL,
-            closed_by TEXT)""",
-        "CREATE UNIQUE INDEX alerts_open ON alerts (kind, subject) WHERE closed_at IS NULL",
-        "CREATE INDEX alerts_opened ON alerts (opened_at)",
-    ):
-        db.execute(sql)
 
 
 def thresholds(setting: Callable[[str], Any]) -> dict:

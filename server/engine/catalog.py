@@ -49,6 +49,18 @@ def counters_serving(db: Database, code: str, all_counters: list[dict] | None = 
     return [c["number"] for c in (counters(db) if all_counters is None else all_counters) if code in c["services"]]
 
 
+def people(db: Database) -> dict[int, dict]:
+    """Every user's id, user name and full name, by id (to name who holds a counter)."""
+    return {u["id"]: u for u in sql.rows(db, "SELECT id, username, full_name FROM users")}
+
+
+def listing(db: Database) -> list[dict]:
+    """The active services as `GET /api/services` lists them, with the counters serving each."""
+    all_counters = counters(db)
+    return [{"code": s["code"], "name": s["name_vi"], "name_en": s["name_en"], "prefix": s["prefix"],
+             "counters": counters_serving(db, s["code"], all_counters)} for s in services(db)]
+
+
 def validate_hours(hours) -> list[dict]:
     """Check an opening-hours list: [{"days": [1..7], "from": "HH:MM", "to": "HH:MM"}, ...]."""
     if hours is None:

@@ -20,6 +20,12 @@ class EngineConfig:
     center_name: str = ""
     unit_name: str = ""
     track_url: str = ""
+    # What the waiting-room display is told with every snapshot.
+    recent_calls: int = 8
+    notice_text: str = ""
+    spotlight_seconds: float = 15
+    voice_repeat: int = 2
+    voice_displays: str = "all"
 
     @classmethod
     def from_settings(cls, get: Callable[[str], Any]) -> "EngineConfig":
@@ -35,6 +41,11 @@ class EngineConfig:
             center_name=get("center_name"),
             unit_name=get("unit_name"),
             track_url=get("track_url") or "",
+            recent_calls=int(get("recent_calls")),
+            notice_text=get("notice_text") or "",
+            spotlight_seconds=get("spotlight_seconds"),
+            voice_repeat=get("voice_repeat"),
+            voice_displays=get("voice_displays"),
         )
 
     def local(self, ts: float) -> datetime:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from ..errors import (BadRequest, CounterBusy, CounterPaused, Forbidden, IllegalTransition,
-                      NoTicketInHand, QueueEmpty, TicketInHand)
-from . import audit, catalog, tickets
+                      NoTicketInHand, NotFound, QueueEmpty, TicketInHand)
+from . import audit, catalog, sql, tickets
 from .config import EngineConfig, parse_policy
 
 IN_HAND = ("called", "serving")
@@ -39,10 +39,12 @@ def _require_in_hand(db: Database, counter: dict, ref: str | None) -> dict:
 
 
 def _call_event(db: Database, cfg: EngineConfig, counter: dict, row: dict, now: float, recall: bool) -> dict:
-    db.execute("INSERT INTO calls (at, ticket_id, code, counter, service, recall) VALUES (?, ?, ?, ?, ?, ?)",
-               [now, row["id"], row["code"], counter["number"], row["service"], int(recall)])
+    cur = db.execute("INSERT INTO calls (at, ticket_id, code, counter, service, recall) VALUES (?, ?, ?, ?, ?, ?)",
+                     [now, row["id"], row["code"], counter["number"], row["service"], int(recall)])
     svc = catalog.service(db, row["service"], active_only=False)
-    return {"code": row["code"], "counter": counter["number"],
+    # `id` (the calls row) lets a page match a call it was told of at once with the same call
+    # in a later snapshot's recent list, so that it never shows it twice.
+    return {"id": cur.lastrowid, "code": row["code"], "counter": counter["number"],
             "counter_name": counter["name"] or f"Quầy {counter['number']}",
             "service": row["service"], "service_name": svc["name_vi"], "recall": recall,
             "priority": bool(row["priority"]), "at": cfg.iso(now), "ticket_id": row["id"]}
@@ -172,7 +174,7 @@ def act(db: Database, cfg: EngineConfig, now: float, number: int, action: str, *
     return result
 
 
-def sign_in(db: Database, now: float, number: int, user: dict, *, actor: str) -> dict:
+def sign_in(db: Database, cfg: EngineConfig, now: float, *, number: int, user: dict, actor: str) -> dict:
     """Put an officer at a counter; CounterBusy naming the holder if someone else is there."""
     counter = catalog.counter(db, number)
     if counter["officer_id"] not in (None, user["id"]):
@@ -182,14 +184,15 @@ def sign_in(db: Database, now: float, number: int, user: dict, *, actor: str) ->
     if counter["officer_id"] == user["id"]:
         return {"counter": number, "officer": user["username"]}
     for other in db.query("SELECT number FROM counters WHERE officer_id = ?", [user["id"]]):
-        sign_out(db, now, other["number"], user, actor=actor)
+        sign_out(db, cfg, now, number=other["number"], user=user, actor=actor)
     db.execute("UPDATE counters SET officer_id = ?, officer_since = ? WHERE number = ?", [user["id"], now, number])
     db.execute("INSERT INTO counter_sessions (counter, user_id, started_at) VALUES (?, ?, ?)", [number, user["id"], now])
     audit.record(db, now, actor, "counter.sign_in", number, user=user["username"])
     return {"counter": number, "officer": user["username"]}
 
 
-def sign_out(db: Database, now: float, number: int, user: dict | None, *, actor: str, force: bool = False) -> dict:
+def sign_out(db: Database, cfg: EngineConfig, now: float, *, number: int, user: dict | None, actor: str,
+             force: bool = False) -> dict:
     """Free a counter: its own officer, or anyone with `force` (a supervisor)."""
     counter = catalog.counter(db, number)
     if counter["officer_id"] is None:
@@ -200,3 +203,23 @@ def sign_out(db: Database, now: float, number: int, user: dict | None, *, actor:
     db.execute("UPDATE counter_sessions SET ended_at = ? WHERE counter = ? AND ended_at IS NULL", [now, number])
     audit.record(db, now, actor, "counter.sign_out", number, user_id=counter["officer_id"], forced=force)
     return {"counter": number, "officer": None}
+
+
+def officer_at(db: Database, number: int) -> int | None:
+    """The id of the officer signed in at counter `number` (None: nobody); NotFound if no such counter."""
+    row = sql.first(db, "SELECT officer_id FROM counters WHERE number = ?", [number])
+    if row is None:
+        raise NotFound(f"Quầy số {number} không tồn tại")
+    return row["officer_id"]
+
+
+def held_by(db: Database, user_id: int) -> int | None:
+    """The counter this user is signed in to, if any."""
+    row = sql.first(db, "SELECT number FROM counters WHERE officer_id = ? AND active = 1 ORDER BY number LIMIT 1",
+                    [user_id])
+    return row["number"] if row else None
+
+
+def exists(db: Database, number: int) -> bool:
+    """Whether counter `number` exists and is active."""
+    return sql.first(db, "SELECT 1 FROM counters WHERE number = ? AND active = 1", [number]) is not None

@@ -20,22 +20,22 @@ OFFICERS = [("canbo1", "Nguyễn Văn An"), ("canbo2", "Trần Thị Bình"), ("
             ("canbo4", "Phạm Thị Dung")]
 
 
-def load(db, now: float, *, always_open: bool = True) -> dict:
+def load(db, cfg, now: float, *, always_open: bool = True) -> dict:
     """Load the demo center; returns the one-time passwords and device tokens."""
     for s in SERVICES:
-        admin.add_service(db, now, **s, hours=None if always_open else HOURS)
+        admin.add_service(db, cfg, now, **s, hours=None if always_open else HOURS)
     for number, services in COUNTERS:
-        admin.add_counter(db, now, number=number, services=services)
-    users = [admin.add_user(db, now, username=u, full_name=n, role="officer", counter=i + 1, api_token=True)
+        admin.add_counter(db, cfg, now, number=number, services=services)
+    users = [admin.add_user(db, cfg, now, username=u, full_name=n, role="officer", counter=i + 1, api_token=True)
              for i, (u, n) in enumerate(OFFICERS)]
-    users.append(admin.add_user(db, now, username="truongbp", full_name="Võ Minh Khoa", role="supervisor",
+    users.append(admin.add_user(db, cfg, now, username="truongbp", full_name="Võ Minh Khoa", role="supervisor",
                                 api_token=True))
-    users.append(admin.add_user(db, now, username="quantri", full_name="Quản trị", role="admin"))
-    devices = [admin.add_device(db, now, device_id="kiosk-1", roles=["ticket"], name="Máy lấy số sảnh chính")]
+    users.append(admin.add_user(db, cfg, now, username="quantri", full_name="Quản trị", role="admin"))
+    devices = [admin.add_device(db, cfg, now, device_id="kiosk-1", roles=["ticket"], name="Máy lấy số sảnh chính")]
     for number, _ in COUNTERS:
-        devices.append(admin.add_device(db, now, device_id=f"rate-{number}", roles=["rating"], counter=number,
+        devices.append(admin.add_device(db, cfg, now, device_id=f"rate-{number}", roles=["rating"], counter=number,
                                         name=f"Đánh giá quầy {number}"))
-    devices.append(admin.add_device(db, now, device_id="tv-1", roles=["display"], name="TV phòng chờ"))
-    admin.set_setting(db, now, name="center_name", value="Trung tâm Phục vụ hành chính công phường Bến Thành")
-    admin.set_setting(db, now, name="unit_name", value="UBND PHƯỜNG BẾN THÀNH")
+    devices.append(admin.add_device(db, cfg, now, device_id="tv-1", roles=["display"], name="TV phòng chờ"))
+    admin.set_setting(db, cfg, now, name="center_name", value="Trung tâm Phục vụ hành chính công phường Bến Thành")
+    admin.set_setting(db, cfg, now, name="unit_name", value="UBND PHƯỜNG BẾN THÀNH")
     return {"users": users, "devices": devices}

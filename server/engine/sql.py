@@ -12,19 +12,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
-migrations = Migrations("qms.hotpath")
-
-
-@migrations()
-def m001_waiting_index(db: Database) -> None:
-    # Covering for the two counts that run all the time: the tickets waiting ahead of a new one
-    # (every issue) and the waiting counts per service (every display and board snapshot).
-    # Without it each reads every waiting ticket's row to check its day: 1.5 ms and 7 ms with
-    # 20,000 waiting, against a few hundredths of a ms with it.
-    db.execute("CREATE INDEX IF NOT EXISTS tickets_waiting ON tickets (state, day, service, priority)")
-
 
 def rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict]:
     """Every row of a SELECT, as dicts."""

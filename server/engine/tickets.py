@@ -92,6 +92,20 @@ def info(db: Database, cfg: EngineConfig, row: dict, *, svc: dict | None = None,
     }
 
 
+def status(db: Database, cfg: EngineConfig, ticket_id: str) -> dict:
+    """A ticket as its holder follows it: `info()`, who is ahead now, the counter that called it."""
+    row = get(db, ticket_id)
+    if row is None:
+        raise NotFound("Không tìm thấy phiếu")
+    ahead = None
+    if row["state"] == "waiting":
+        ahead = sql.first(
+            db, """SELECT count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? AND service = ?
+                   AND (priority > ? OR (priority = ? AND issued_at < ?))""",
+            [row["day"], row["service"], row["priority"], row["priority"], row["issued_at"]])["n"]
+    return {**info(db, cfg, row), "waiting_ahead_now": ahead, "counter": row["counter"]}
+
+
 def waiting_ahead(db: Database, day: str, service: str, priority: bool) -> int:
     """Tickets of the service waiting before a new one (priority ones jump normal ones)."""
     extra = "AND priority = 1" if priority else ""

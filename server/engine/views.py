@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from . import catalog
+from . import catalog, sql
 from .config import EngineConfig
 
 
@@ -20,13 +20,12 @@ def recent_calls(db: Database, cfg: EngineConfig, limit: int) -> list[dict]:
     rows = db.query(
         """SELECT c.*, s.name_vi AS service_name FROM calls c JOIN services s ON s.code = c.service
            ORDER BY c.id DESC LIMIT ?""", [limit])
-    return [{"code": r["code"], "counter": r["counter"], "service": r["service"],
+    return [{"id": r["id"], "code": r["code"], "counter": r["counter"], "service": r["service"],
              "service_name": r["service_name"], "recall": bool(r["recall"]), "at": cfg.iso(r["at"])}
             for r in rows]
 
 
-def display_snapshot(db: Database, cfg: EngineConfig, now: float, *, recent: int = 8,
-                     notice: str = "") -> dict:
+def display_snapshot(db: Database, cfg: EngineConfig, now: float) -> dict:
     """Everything the waiting-room display shows, as sent in the `snapshot` event."""
     day = cfg.day(now)
     waiting = waiting_counts(db, day)
@@ -50,7 +49,9 @@ def display_snapshot(db: Database, cfg: EngineConfig, now: float, *, recent: int
         "counters": counters,
         "services": [{"code": s["code"], "name": s["name_vi"], "name_en": s["name_en"],
                       "room": s["room"], "waiting": waiting.get(s["code"], 0)} for s in services],
-        "recent_calls": recent_calls(db, cfg, recent), "notice": notice,
+        "recent_calls": recent_calls(db, cfg, cfg.recent_calls), "notice": cfg.notice_text,
+        "spotlight_seconds": cfg.spotlight_seconds, "voice_repeat": cfg.voice_repeat,
+        "voice_displays": cfg.voice_displays,
     }
 
 
@@ -82,3 +83,9 @@ def counter_view(db: Database, cfg: EngineConfig, now: float, number: int) -> di
             "services": c["services"], "ticket": held, "queues": queues,
             "officer": {"id": officer["id"], "username": officer["username"],
                         "full_name": officer["full_name"]} if officer else None}
+
+
+def was_called(db: Database, code: str, counter: int, *, since: float) -> bool:
+    """Whether number `code` was called to `counter` since `since`."""
+    return sql.first(db, "SELECT 1 FROM calls WHERE at >= ? AND code = ? AND counter = ? LIMIT 1",
+                     [since, code, counter]) is not None

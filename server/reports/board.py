@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 from sqlite_utils import Database
 
-from ..reports import queries
-from . import alerts, catalog, tickets, views
-from .config import EngineConfig
+from ..engine import alerts, catalog, tickets, views
+from ..engine.config import EngineConfig
+from . import queries
 
 TODAY_KEYS = ("issued", "served", "no_show", "no_show_rate", "unserved", "avg_wait_s", "p90_wait_s",
               "avg_service_s", "ratings", "ratings_counted", "satisfied", "satisfaction_rate",

@@ -323,3 +323,13 @@ def today(db: Database, cfg, now: float) -> dict:
     day = date.fromisoformat(cfg.day(now))
     period = Period("day", day, day, day)
     return read(db, cfg, now, period, sections=("services", "officers", "p90"))
+
+
+def options(db) -> dict:
+    """What a report can be filtered by: services, counters and officers."""
+    return {
+        "services": list(db.query("SELECT code, name_vi, name_en FROM services ORDER BY sort, code")),
+        "counters": list(db.query("SELECT number, name FROM counters ORDER BY number")),
+        "officers": list(db.query("SELECT id, username, full_name FROM users WHERE role = 'officer' "
+                                  "OR id IN (SELECT DISTINCT user_id FROM counter_sessions) ORDER BY full_name")),
+    }

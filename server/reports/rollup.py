@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("qms.reports")
 
 TICKET_COLS = ("day", "service", "counter", "officer_id", "issued", "served", "no_show", "cancelled",
                "unserved", "transferred", "priority", "wait_n", "wait_sum", "svc_n", "svc_sum", "waits")
@@ -32,98 +30,8 @@ WAIT_COLS = ("day", "service", "waits")
 HEAT_COLS = ("day", "weekday", "hour", "service", "issued", "rated", "satisfied")
 HOUR_COLS = ("day", "weekday", "hour", "service", "counter", "officer_id", "issued", "rated", "satisfied")
 
-ROLLUP_TABLES_V1 = ("report_days", "report_tickets", "report_ratings", "report_hours")
-ROLLUP_TABLES_V2 = (*ROLLUP_TABLES_V1, "report_waits")  # m002
-ROLLUP_TABLES = (*ROLLUP_TABLES_V2, "report_heat")  # m003
-
-
-def _trigger(name: str, event: str, table: str, row: str, tables: tuple[str, ...]) -> list[str]:
-    """A trigger that drops the roll-up of the day(s) a changed row belongs to."""
-    if table == "tickets":
-        days = [f"{row}.day"]
-    else:  # a rating belongs to its ticket's day, or its own
-        days = [f"{row}.day", f"(SELECT day FROM tickets WHERE id = {row}.ticket_id)"]
-    cond = " OR ".join(f"EXISTS (SELECT 1 FROM report_days WHERE day = {d})" for d in days)
-    body = "\n".join(f"DELETE FROM {t} WHERE day = {d};" for d in days for t in tables)
-    return [f"CREATE TRIGGER {name} AFTER {event} ON {table} WHEN {cond} BEGIN\n{body}\nEND"]
-
-
-def _triggers(tables: tuple[str, ...]) -> list[str]:
-    statements = []
-    for event in ("INSERT", "UPDATE", "DELETE"):
-        row = "OLD" if event == "DELETE" else "NEW"
-        statements += _trigger(f"report_tickets_{event.lower()}", event, "tickets", row, tables)
-        statements += _trigger(f"report_ratings_{event.lower()}", event, "ratings", row, tables)
-    return statements
-
-
-@migrations()
-def m001_rollups(db: Database) -> None:
-    statements = [
-        "CREATE TABLE report_days (day TEXT PRIMARY KEY, built_at REAL NOT NULL)",
-        """CREATE TABLE report_tickets (
-            day TEXT NOT NULL, service TEXT NOT NULL, counter INTEGER, officer_id INTEGER,
-            issued INTEGER NOT NULL, served INTEGER NOT NULL, no_show INTEGER NOT NULL,
-            cancelled INTEGER NOT NULL, unserved INTEGER NOT NULL, transferred INTEGER NOT NULL,
-            priority INTEGER NOT NULL, wait_n INTEGER NOT NULL, wait_sum REAL NOT NULL,
-            svc_n INTEGER NOT NULL, svc_sum REAL NOT NULL, waits BLOB)""",
-        "CREATE INDEX report_tickets_day ON report_tickets (day)",
-        """CREATE TABLE report_ratings (
-            day TEXT NOT NULL, service TEXT, counter INTEGER, officer_id INTEGER,
-            s1 INTEGER NOT NULL, s2 INTEGER NOT NULL, s3 INTEGER NOT NULL, s4 INTEGER NOT NULL,
-            s5 INTEGER NOT NULL, duplicate INTEGER NOT NULL, unattributed INTEGER NOT NULL)""",
-        "CREATE INDEX report_ratings_day ON report_ratings (day)",
-        """CREATE TABLE report_hours (
-            day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL, service TEXT, counter INTEGER,
-            officer_id INTEGER, issued INTEGER NOT NULL, rated INTEGER NOT NULL, satisfied INTEGER NOT NULL)""",
-        # Covering: the heat map of a year reads ~50,000 rows of it without touching the table.
-        """CREATE INDEX report_hours_day ON report_hours
-            (day, weekday, hour, service, counter, officer_id, issued, rated, satisfied)""",
-        # For the roll-up of a day and the board, on a year of history: the ratings of a
-        # ticket (joined from the day's tickets), and a service's latest finished tickets (the
-        # wait estimate reads 20 of them; without this index it sorts a year of them).
-        "CREATE INDEX IF NOT EXISTS ratings_ticket ON ratings (ticket_id)",
-        "CREATE INDEX IF NOT EXISTS tickets_service_done ON tickets (service, state, finished_at)",
-    ]
-    for sql in statements + _triggers(ROLLUP_TABLES_V1):
-        db.execute(sql)
-
-
-@migrations()
-def m002_waits_by_service(db: Database) -> None:
-    # The waits of a day and service, sorted: the 90th percentile of a year without filters
-    # searches ~1,800 of these rather than the ~6,000 finer runs of report_tickets. The days
-    # rolled up before this table existed are dropped, to be rolled up again with it.
-    db.execute("CREATE TABLE report_waits (day TEXT NOT NULL, service TEXT NOT NULL, waits BLOB NOT NULL)")
-    db.execute("CREATE INDEX report_waits_day ON report_waits (day, service)")
-    _drop_triggers(db)
-    for sql in _triggers(ROLLUP_TABLES_V2):
-        db.execute(sql)
-    for table in ROLLUP_TABLES_V1:
-        db.execute(f"DELETE FROM {table}")
-
-
-@migrations()
-def m003_heat_by_service(db: Database) -> None:
-    # The heat map without a counter or officer filter reads report_heat (~60 rows a day) rather
-    # than report_hours (~200 rows a day: sorting a year of those for GROUP BY cost ~40 ms).
-    db.execute("""CREATE TABLE report_heat (day TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
-                  service TEXT, issued INTEGER NOT NULL, rated INTEGER NOT NULL, satisfied INTEGER NOT NULL)""")
-    db.execute("CREATE INDEX report_heat_day ON report_heat (day, weekday, hour, service, issued, rated, satisfied)")
-    # Covering indexes: a year's grouped sums read the index alone (the waits stay in the table).
-    db.execute(f"CREATE INDEX report_tickets_cover ON report_tickets ({', '.join(TICKET_COLS[:-1])})")
-    db.execute(f"CREATE INDEX report_ratings_cover ON report_ratings ({', '.join(RATING_COLS)})")
-    _drop_triggers(db)
-    for sql in _triggers(ROLLUP_TABLES):
-        db.execute(sql)
-    for table in ROLLUP_TABLES_V2:  # rolled up again, with the new table
-        db.execute(f"DELETE FROM {table}")
-
-
-def _drop_triggers(db: Database) -> None:
-    for event in ("insert", "update", "delete"):
-        db.execute(f"DROP TRIGGER report_tickets_{event}")
-        db.execute(f"DROP TRIGGER report_ratings_{event}")
+ROLLUP_TABLES = ("report_days", "report_tickets", "report_ratings", "report_hours", "report_waits",
+                 "report_heat")  # their schema and triggers: server/migrations.py
 
 
 # -- the roll-up of one day, as SQL (positional parameters noted beside each) -----------------

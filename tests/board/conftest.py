@@ -4,24 +4,17 @@ holding the test center), with the alert ticker slowed down so that only what a 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from tests.conftest import make_app
-from tests.server.conftest import Engine, center_template  # noqa: F401  (fixture)
+from tests.conftest import app_with_center
+from tests.server.conftest import Engine
 
 
 @pytest.fixture
-def app(tmp_path, clock, center_template):  # noqa: F811
-    template, center = center_template
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    shutil.copyfile(template, instance / "qms.db")
-    app = make_app(tmp_path, CLOCK=clock, alert_check_s=3600)
-    app.test_center = center
+def app(tmp_path, clock):
+    app = app_with_center(tmp_path, CLOCK=clock, alert_check_s=3600)
     yield app
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from server.engine import alerts
-from server.sockets.board import check_alerts
+from server.web.board.namespace import check_alerts
 from tests.console.helpers import csrf_token, sign_in
 
 
@@ -185,8 +185,12 @@ def test_no_alert_work_before_the_server_serves(qms, engine, clock):
     """A command-line tool builds the same app: nothing evaluates alerts behind its back."""
     engine.issue("B")
     clock.advance(31 * 60)
+    flushed = qms.broadcaster.flushes
     engine.issue("A")  # a commit: the broadcaster flushes, but no request was ever served
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while qms.broadcaster.flushes == flushed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert qms.broadcaster.flushes > flushed, "the broadcaster never ran its listeners after the commit"
     assert not open_alerts(qms)
     check_alerts(qms)
     assert open_alerts(qms)

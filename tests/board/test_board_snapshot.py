@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from server.engine import board
+from server.reports import board
 from server.reports import queries
 from tests.console.helpers import sign_in
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.console.helpers import sign_in
-from tests.server.conftest import Engine, app, center_template  # noqa: F401  (fixtures)
+from tests.server.conftest import Engine
 
 
 @pytest.fixture

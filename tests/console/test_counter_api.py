@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from server import admin
+from server.engine import admin
 from tests.console.helpers import csrf_token
 
 
@@ -229,7 +229,7 @@ def test_figures_are_the_officers_own(api, engine, clock, qms):
 
 
 def test_the_rating_window_setting_is_followed_live(api, engine, clock, qms):
-    qms.admin(admin.set_setting, name="rating_window_s", value=10)
+    qms.write(admin.set_setting, name="rating_window_s", value=10)
     engine.issue("A")
     _act(api, "officer1", 1, "next")
     _act(api, "officer1", 1, "finish")

@@ -3,8 +3,8 @@ safe redirects, Vietnamese with English on request, an officer's bound counter."
 
 from __future__ import annotations
 
-from server import admin
-from server.login import FIRST_DELAY_S, throttle_delay
+from server.engine import admin
+from server.engine.logins import FIRST_DELAY_S, throttle_delay
 
 from tests.console.helpers import csrf_token, sign_in
 
@@ -121,7 +121,7 @@ def test_logout_needs_the_csrf_token_and_frees_the_counter(client, center, engin
 
 
 def test_inactive_user_cannot_sign_in(client, center, qms):
-    qms.admin(lambda db, now: db.execute("UPDATE users SET active = 0 WHERE username = 'officer2'"))
+    qms.write(lambda db, cfg, now: db.execute("UPDATE users SET active = 0 WHERE username = 'officer2'"))
     assert sign_in(client, center, "officer2").status_code == 401
     assert not _signed_in(client)
 
@@ -135,7 +135,7 @@ def test_an_officer_bound_to_a_free_counter_gets_it_at_sign_in(client, center, e
 
 
 def test_an_officer_bound_to_a_busy_counter_is_told_who_holds_it(client, center, engine, qms):
-    qms.admin(lambda db, now: db.execute("UPDATE users SET counter = 2 WHERE username = 'officer4'"))
+    qms.write(lambda db, cfg, now: db.execute("UPDATE users SET counter = 2 WHERE username = 'officer4'"))
     sign_in(client, center, "officer4")
     page = client.get("/counter").get_data(as_text=True)
     assert "Quầy 2 đang do Cán bộ 2 đăng nhập" in page
@@ -143,5 +143,5 @@ def test_an_officer_bound_to_a_busy_counter_is_told_who_holds_it(client, center,
 
 
 def test_new_users_have_no_default_password(qms):
-    made = qms.admin(admin.add_user, username="newbie", role="officer")
+    made = qms.write(admin.add_user, username="newbie", role="officer")
     assert len(made["password"]) >= 12

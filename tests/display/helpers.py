@@ -9,7 +9,7 @@ import wave
 
 import requests
 
-from server import admin
+from server.engine import admin
 from server.voice import required_clips
 
 
@@ -40,7 +40,7 @@ class Center:
 
     def set(self, name: str, value) -> None:
         """Change a live setting as an administrator would."""
-        self.live.qms.admin(admin.set_setting, name=name, value=value)
+        self.live.qms.write(admin.set_setting, name=name, value=value)
 
 
 def open_display(browser, live, query: str = "mute=1", size=(1920, 1080), **context):

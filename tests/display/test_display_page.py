@@ -12,7 +12,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from server import admin, create_app
+from server import create_app
+
+from server.engine import admin
 from tests.browser_fixtures import artifact, browser  # noqa: F401
 from tests.conftest import FakeClock, LiveServer
 from tests.display.helpers import Center, open_display
@@ -132,7 +134,7 @@ def test_services_filter_limits_rows_counts_and_calls(browser, live_server, cent
 
 
 def test_room_filter_uses_the_rooms_of_services(browser, live_server, center):
-    live_server.qms.admin(lambda db, now: db.execute("UPDATE services SET room = 'Tầng 2' WHERE code = 'A'"))
+    live_server.qms.write(lambda db, cfg, now: db.execute("UPDATE services SET room = 'Tầng 2' WHERE code = 'A'"))
     center.issue("A")
     center.issue("B")
     page = open_display(browser, live_server, "room=T%E1%BA%A7ng%202&mute=1")
@@ -172,7 +174,7 @@ def test_reconnect_after_server_restart_shows_current_state(browser, live_server
         assert client.post("/api/counters/1/finish", headers=auth).status_code == 200
         assert client.post("/api/counters/1/next", headers=auth).json["result"]["ticket"] == "A002"
     finally:
-        offline.extensions["qms_close"]()
+        offline.extensions["qms"].close()
 
     live_server.start()
     expect(page.locator("#offline")).to_be_hidden(timeout=15_000)
@@ -292,7 +294,7 @@ def test_spotlight_animation_is_slow(browser, live_server, center):
 
 def test_more_counters_than_fit_take_turns_a_page_at_a_time(browser, live_server, center):
     for number in range(4, 13):
-        live_server.qms.admin(admin.add_counter, number=number, services=["B"])
+        live_server.qms.write(admin.add_counter, number=number, services=["B"])
     page = open_display(browser, live_server, size=(1366, 768))
     expect(page.locator("#page-label")).to_have_text("1/2")
     first = [int(n) for n in page.locator("#counter-rows tr").evaluate_all("rs => rs.map(r => r.dataset.counter)")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from server import admin
+from server.engine import admin
 from tests.browser_fixtures import ARGS, chromium_path
 from tests.conftest import make_app
 from tests.display.helpers import (Center, open_display, pcm_samples, record_all_clips, tone_wav,
@@ -67,10 +67,10 @@ def test_wav_is_cached_and_revalidated_by_etag(app, client):
 def test_wav_follows_voice_repeat_and_voice_mode(app, client, qms):
     code = call(client, app, "A", 1)
     twice = wav_info(wav(client, code, 1).data)[3]
-    qms.admin(admin.set_setting, name="voice_repeat", value=1)
+    qms.write(admin.set_setting, name="voice_repeat", value=1)
     once = wav_info(wav(client, code, 1).data)[3]
     assert once < twice - 1.0
-    qms.admin(admin.set_setting, name="voice_mode", value="digits")  # A001: "a không không một"
+    qms.write(admin.set_setting, name="voice_mode", value="digits")  # A001: "a không không một"
     digits = wav_info(wav(client, code, 1).data)[3]
     assert digits > once + 0.2
 
@@ -122,7 +122,7 @@ def test_voice_clips_setting_names_the_folder(tmp_path, monkeypatch):
         monkeypatch.setenv("PATH", "/nonexistent")
         assert wav(client, code, 1).status_code == 200
     finally:
-        app.extensions["qms_close"]()
+        app.extensions["qms"].close()
 
 
 @pytest.mark.parametrize("query, status, error", [

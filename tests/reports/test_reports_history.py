@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bench import history
 from server import create_app
-from server.engine import board
+from server.reports import board
 from server.reports import queries
 from server.reports.period import Period
 
@@ -40,4 +40,4 @@ def test_a_few_days_of_history(tmp_path):
         assert sum(1 for c in snap["counters"] if c["officer"]) >= 14  # officers signed in this morning
         assert datetime.fromisoformat(snap["now"]).hour == 10
     finally:
-        app.extensions["qms_close"]()
+        app.extensions["qms"].close()

@@ -10,7 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from server.reports_page import EXPORTABLE
+from server.web.reports.routes import EXPORTABLE
 from tests.console.helpers import sign_in
 
 DAY = "period=day&date=2026-03-10"

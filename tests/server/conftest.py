@@ -1,26 +1,19 @@
 """Fixtures for the server's own tests.
 
-`app` here is the same app as in tests/conftest.py (the same test center, the same tokens and
-passwords) but built on a copy of a database made once per session: loading the center hashes
-six passwords, which would cost half a second in every test.
-
 `engine` drives the queue engine the way the surfaces do, through `qms.write`, and `dump()`
 reads every table so a test can check that a refused transition changed nothing.
 """
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from server import admin
+from server.engine import admin
 from server.engine import counters, ratings, tickets
-from tests.conftest import load_test_center, make_app
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TABLES = ("services", "counters", "users", "devices", "tickets", "ratings", "calls",
@@ -30,34 +23,6 @@ TABLES = ("services", "counters", "users", "devices", "tickets", "ratings", "cal
 def local_ts(*args) -> float:
     """Unix time of a wall-clock time in the center's zone: local_ts(2026, 3, 12, 23, 59)."""
     return datetime(*args, tzinfo=TZ).timestamp()
-
-
-@pytest.fixture(scope="session")
-def center_template(tmp_path_factory):
-    """A database holding the test center, and the center's secrets."""
-    where = tmp_path_factory.mktemp("template")
-    app = make_app(where)
-    center = load_test_center(app)
-    path = app.extensions["qms"].store.path
-    copy = where / "template.db"
-    src, dst = sqlite3.connect(path), sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    app.extensions["qms_close"]()
-    return copy, center
-
-
-@pytest.fixture
-def app(tmp_path, clock, center_template):
-    template, center = center_template
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    shutil.copyfile(template, instance / "qms.db")
-    app = make_app(tmp_path, CLOCK=clock)
-    app.test_center = center
-    yield app
-    app.extensions["qms_close"]()
 
 
 class Engine:
@@ -80,11 +45,11 @@ class Engine:
                               score=score, age_ms=age_ms, actor="test")
 
     def setting(self, name: str, value) -> None:
-        self.qms.admin(admin.set_setting, name=name, value=value)
+        self.qms.write(admin.set_setting, name=name, value=value)
 
     def service(self, code: str, **kw) -> None:
         kw.setdefault("name_vi", f"Lĩnh vực {code}")
-        self.qms.admin(admin.add_service, code=code, **kw)
+        self.qms.write(admin.add_service, code=code, **kw)
 
     def rows(self, sql: str, params=()) -> list[dict]:
         return list(self.qms.store.read().query(sql, list(params)))

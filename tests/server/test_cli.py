@@ -178,7 +178,7 @@ def test_the_served_app_keeps_its_startup_objects_out_of_the_collector(tmp_path)
         assert gc.get_freeze_count() > 10_000
         assert gc.get_threshold() == (2000, 20, 50)
         assert app.extensions["qms"].store.read().execute("SELECT 1").fetchone() == (1,)
-        app.extensions["qms_close"]()
+        app.extensions["qms"].close()
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)

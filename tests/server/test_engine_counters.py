@@ -139,22 +139,22 @@ def test_pause_and_resume(engine, clock):
 def test_sign_in_and_out(engine, qms, clock):
     officer4 = engine.rows("SELECT * FROM users WHERE username = 'officer4'")[0]
     officer1 = engine.rows("SELECT * FROM users WHERE username = 'officer1'")[0]
-    qms.write(lambda db, cfg, now: counters.sign_out(db, now, 1, officer1, actor="test"))
+    qms.write(lambda db, cfg, now: counters.sign_out(db, cfg, now, number=1, user=officer1, actor="test"))
     assert engine.counter(1)["officer_id"] is None
-    qms.write(lambda db, cfg, now: counters.sign_in(db, now, 1, officer4, actor="test"))
+    qms.write(lambda db, cfg, now: counters.sign_in(db, cfg, now, number=1, user=officer4, actor="test"))
     assert engine.counter(1)["officer_id"] == officer4["id"]
     sessions = engine.rows("SELECT user_id, ended_at FROM counter_sessions WHERE counter = 1 ORDER BY id")
     assert [s["user_id"] for s in sessions] == [officer1["id"], officer4["id"]]
     assert sessions[0]["ended_at"] is not None and sessions[1]["ended_at"] is None
     # Signing in at another counter signs the officer out of the first one.
-    qms.write(lambda db, cfg, now: counters.sign_out(db, now, 2, None, actor="boss", force=True))
-    qms.write(lambda db, cfg, now: counters.sign_in(db, now, 2, officer4, actor="test"))
+    qms.write(lambda db, cfg, now: counters.sign_out(db, cfg, now, number=2, user=None, actor="boss", force=True))
+    qms.write(lambda db, cfg, now: counters.sign_in(db, cfg, now, number=2, user=officer4, actor="test"))
     assert engine.counter(1)["officer_id"] is None and engine.counter(2)["officer_id"] == officer4["id"]
 
 
 def test_a_call_is_stamped_with_the_officer_on_duty(engine, qms):
     officer1 = engine.rows("SELECT * FROM users WHERE username = 'officer1'")[0]
-    qms.write(lambda db, cfg, now: counters.sign_out(db, now, 1, officer1, actor="test"))
+    qms.write(lambda db, cfg, now: counters.sign_out(db, cfg, now, number=1, user=officer1, actor="test"))
     engine.issue("A")
     engine.act(1, "next")
     assert engine.ticket("A001")["officer_id"] is None
@@ -275,7 +275,7 @@ def test_a_busy_counter_refuses_another_officer(engine, qms):
     officer4 = engine.rows("SELECT * FROM users WHERE username = 'officer4'")[0]
     before = engine.dump()
     with pytest.raises(errors.CounterBusy) as caught:
-        qms.write(lambda db, cfg, now: counters.sign_in(db, now, 1, officer4, actor="test"))
+        qms.write(lambda db, cfg, now: counters.sign_in(db, cfg, now, number=1, user=officer4, actor="test"))
     assert caught.value.code == "counter_busy" and caught.value.params["holder"] == "officer1"
     assert engine.dump() == before
 
@@ -284,5 +284,5 @@ def test_an_officer_cannot_sign_another_out(engine, qms):
     officer4 = engine.rows("SELECT * FROM users WHERE username = 'officer4'")[0]
     before = engine.dump()
     with pytest.raises(errors.Forbidden):
-        qms.write(lambda db, cfg, now: counters.sign_out(db, now, 1, officer4, actor="test"))
+        qms.write(lambda db, cfg, now: counters.sign_out(db, cfg, now, number=1, user=officer4, actor="test"))
     assert engine.dump() == before

@@ -108,7 +108,7 @@ def test_no_ticket_at_all(engine, officer1):
 
 
 def test_no_ticket_and_no_officer(engine, qms):
-    qms.admin(lambda db, now: db.execute("UPDATE counters SET officer_id = NULL WHERE number = 1"))
+    qms.write(lambda db, cfg, now: db.execute("UPDATE counters SET officer_id = NULL WHERE number = 1"))
     engine.rate(1, 5)
     assert _ratings(engine)[0]["officer_id"] is None
 
@@ -119,7 +119,7 @@ def test_rating_belongs_to_the_officer_who_served(engine, qms, clock, officer1):
     engine.act(1, "finish")
     # officer1 leaves, officer4 sits down; the citizen who just left presses now.
     officer4 = engine.user_id("officer4")
-    qms.admin(lambda db, now: db.execute("UPDATE counters SET officer_id = ? WHERE number = 1", [officer4]))
+    qms.write(lambda db, cfg, now: db.execute("UPDATE counters SET officer_id = ? WHERE number = 1", [officer4]))
     clock.advance(10)
     engine.rate(1, 5)
     assert _ratings(engine)[0]["officer_id"] == officer1

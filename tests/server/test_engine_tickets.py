@@ -109,7 +109,7 @@ def test_opening_hours_in_local_time(engine, clock, when, is_open):
 def test_unknown_and_inactive_services(engine, qms):
     with pytest.raises(errors.UnknownService):
         engine.issue("ZZ")
-    qms.admin(lambda db, now: db.execute("UPDATE services SET active = 0 WHERE code = 'B'"))
+    qms.write(lambda db, cfg, now: db.execute("UPDATE services SET active = 0 WHERE code = 'B'"))
     before = engine.dump()
     with pytest.raises(errors.UnknownService) as caught:
         engine.issue("B")

@@ -4,6 +4,7 @@ message, many kiosks issuing at once, and a bad event that does not take the ser
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,19 +56,31 @@ def test_many_kiosks_at_once_no_duplicate_and_no_missing_number(live_server):
         start.wait()
         done = threading.Event()
         acks, lock = [], threading.Lock()
+        payloads = [{"id": str(uuid.uuid4()), "service": "AB"[(i + j) % 2]} for j in range(per_client)]
 
-        def got(ack):
-            with lock:
-                acks.append(ack)
-                if len(acks) == per_client:
-                    done.set()
+        def got(payload):
+            def ack(answer):
+                with lock:
+                    acks.append((payload, answer))
+                    if len(acks) == per_client:
+                        done.set()
+            return ack
 
         # All of this client's events at once, without waiting for each ack.
-        for j in range(per_client):
-            client.emit("ticket", {"id": str(uuid.uuid4()), "service": "AB"[(i + j) % 2]}, namespace=NS,
-                        callback=got)
+        for payload in payloads:
+            client.emit("ticket", payload, namespace=NS, callback=got(payload))
         assert done.wait(60), f"client {i}: {len(acks)} of {per_client} acks"
-        return acks
+        answers = []
+        for payload, answer in acks:
+            # Past its capacity the server answers `busy`; a kiosk's outbox sends the same event
+            # again after a pause, as here.
+            for _ in range(100):
+                if answer.get("error") != "busy":
+                    break
+                time.sleep(0.05)
+                answer = client.call("ticket", payload, namespace=NS, timeout=30)
+            answers.append(answer)
+        return answers
 
     try:
         with ThreadPoolExecutor(n_clients) as pool:
@@ -100,11 +113,11 @@ def test_a_bad_event_does_not_take_the_server_down(live_server):
 
 
 def test_a_revoked_device_is_refused_with_unauthorized(shared_server):
-    from server import admin
+    from server.engine import admin
 
     token = shared_server.add_device("gone-1", ["ticket"])
     connect(shared_server, "gone-1", token).disconnect()  # it worked before
-    shared_server.qms.admin(admin.revoke_device, device_id="gone-1")
+    shared_server.qms.write(admin.revoke_device, device_id="gone-1")
     client = socketio.Client(reconnection=False)
     errors = []
     client.on("connect_error", errors.append, namespace=NS)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from server import admin
+from server.engine import admin
 from server.engine import tickets
 
 NS = "/kiosk"
@@ -64,7 +64,7 @@ def test_token_of_another_device_is_refused(app, socketio, center):
 def test_revoked_device_is_refused_and_cut_off(app, socketio, qms, center, kiosk_client):
     live = kiosk_client()
     assert live.is_connected(NS)
-    qms.admin(admin.revoke_device, device_id="kiosk-1")
+    qms.write(admin.revoke_device, device_id="kiosk-1")
     again = socketio.test_client(app, namespace=NS, auth={"device": "kiosk-1", "token": center["devices"]["kiosk-1"]})
     assert not again.is_connected(NS)
     # The connection made before the revocation gets `unauthorized` for every event from now on.
@@ -208,7 +208,7 @@ def test_print_failed_refusals(kiosk_client, engine, qms):
     engine.act(1, "next")
     assert_error(send(kiosk, "print_failed", {"ticket_id": t["id"], "reason": "x"}), "illegal_transition")
     # Another ticket kiosk cannot cancel kiosk-1's ticket.
-    token = qms.admin(admin.add_device, device_id="kiosk-2", roles=["ticket"])["token"]
+    token = qms.write(admin.add_device, device_id="kiosk-2", roles=["ticket"])["token"]
     other = t2 = good_ticket(kiosk)
     kiosk2 = kiosk_client("kiosk-2", token)
     assert_error(send(kiosk2, "print_failed", {"ticket_id": t2["id"], "reason": "x"}), "illegal_transition")

@@ -204,9 +204,9 @@ def test_a_full_disk_fails_the_write_and_leaves_nothing_half_written(tmp_path, c
     whole (no ticket without its audit row), earlier ones stay, and the writer goes on."""
     app = make_app(tmp_path, CLOCK=clock)
     qms = app.extensions["qms"]
-    from server import admin
+    from server.engine import admin
 
-    qms.admin(admin.add_service, code="A", name_vi="Đất đai", prefix="A")
+    qms.write(admin.add_service, code="A", name_vi="Đất đai", prefix="A")
     pages = qms.store._writer_db.execute("PRAGMA page_count").fetchone()[0]
     qms.store.write(lambda db: db.execute(f"PRAGMA max_page_count = {pages + 2}"))
     acked, refused = [], None
@@ -228,7 +228,7 @@ def test_a_full_disk_fails_the_write_and_leaves_nothing_half_written(tmp_path, c
     qms.store.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
     nxt = qms.write(tickets.issue, ticket_id=str(uuid.uuid4()), service="A", actor="t")
     assert nxt["code"] == f"A{len(acked) + 1:03d}"
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
 
 
 def test_concurrent_issuing_through_the_store_has_no_gap_and_no_duplicate(engine, qms):
@@ -275,7 +275,7 @@ def test_acked_writes_survive_close_and_reopen(tmp_path, clock, center_template)
     assert rater.emit("rating", {"id": rating_id, "score": 5, "age_ms": 0}, namespace="/kiosk", callback=True)["ok"]
     kiosk.disconnect(namespace="/kiosk")
     rater.disconnect(namespace="/kiosk")
-    app.extensions["qms_close"]()
+    app.extensions["qms"].close()
 
     # Read the file with nothing of ours in between.
     conn = sqlite3.connect(tmp_path / "instance" / "qms.db")
@@ -294,7 +294,7 @@ def test_acked_writes_survive_close_and_reopen(tmp_path, clock, center_template)
         fresh = kiosk.emit("ticket", {"id": str(uuid.uuid4()), "service": "B"}, namespace="/kiosk", callback=True)
         assert fresh["ticket"]["code"] == "B006"
     finally:
-        again.extensions["qms_close"]()
+        again.extensions["qms"].close()
 
 
 def test_closed_store_refuses_writes(tmp_path):

@@ -1,12 +1,11 @@
 """The `/board` namespace: supervisors and admins only; a snapshot on connect and after changes.
 
-Also the work behind the board's alerts, started by the board's page surface
-(server/board_page.py) once the server serves requests: `check_alerts` after every commit
-(coalesced by the broadcaster, so a rating that tips a counter over the threshold raises its
-alert at once) and `ticker`, every `alert_check_s` seconds, for conditions that arise with time
-alone (a device offline for a minute, a wait growing long). The ticker also rolls up a few
-closed days for the reports when there are some, so that a year's report is fast from the first
-time it is asked for.
+Also the work behind the board's alerts: `check_alerts` after every commit (coalesced by the
+broadcaster, so a rating that tips a counter over the threshold raises its alert at once) and
+`ticker`, every `alert_check_s` seconds, for conditions that arise with time alone (a device
+offline for a minute, a wait growing long). The ticker also rolls up a few closed days for the
+reports when there are some, so that a year's report is fast from the first time it is asked
+for, and looks for settings or devices changed by another process.
 """
 
 from __future__ import annotations
@@ -15,76 +14,99 @@ import logging
 import time
 
 from flask import request
+from flask_socketio import Namespace, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from .. import events
-from ..engine import alerts, board
-from ..errors import QmsError
-from ..principal import current_principal
-from ..reports import rollup
+from ... import events
+from ...engine import alerts
+from ...errors import QmsError
+from ...reports import board, rollup
+from ..common.principal import current_principal
 
 ROOM = "supervisors"
+ROLES = ("supervisor", "admin")
 WARM_DAYS_PER_TICK = 30
 log = logging.getLogger(__name__)
 
 
-def snapshot(qms) -> dict:
-    return board.snapshot(qms.store.read(), qms.cfg(), qms.now(), settings=qms.setting)
+def snapshot(services) -> dict:
+    v = services.version()
+    return {**board.snapshot(services.store.read(), services.cfg(), services.now(), settings=services.setting),
+            "v": v}
 
 
-def check_alerts(qms) -> dict | None:
+def check_alerts(services) -> dict | None:
     """Open and close alerts if their conditions changed; None when nothing had to change."""
-    cfg, now = qms.cfg(), qms.now()
-    th = alerts.thresholds(qms.setting)
-    if not alerts.pending(qms.store.read(), cfg, now, th):
+    cfg, now = services.cfg(), services.now()
+    th = alerts.thresholds(services.setting)
+    if not alerts.pending(services.store.read(), cfg, now, th):
         return None
-    return qms.write(alerts.evaluate, th=th)
+    return services.write(alerts.evaluate, th=th)
 
 
-def _warm_reports(qms) -> None:
+def _warm_reports(services) -> None:
     """Roll up a few of the closed days that are not rolled up yet (newest first)."""
-    cfg, now = qms.cfg(), qms.now()
+    cfg, now = services.cfg(), services.now()
     today = cfg.day(now)
-    db = qms.store.read()
-    first = rollup.first_day(db)
+    first = rollup.first_day(services.store.read())
     if first is None or first >= today:
         return
     # One day per write job (a few ms each): kiosks' writes go in between.
-    rollup.ensure(qms.store, cfg.tz, today, now, first, today, limit=WARM_DAYS_PER_TICK, chunk=1)
+    rollup.ensure(services.store, cfg.tz, today, now, first, today, limit=WARM_DAYS_PER_TICK, chunk=1)
 
 
-def ticker(qms) -> None:
-    """Check the alerts and warm the reports every `alert_check_s` seconds until the app closes."""
-    while not qms.broadcaster.stopped:
+def ticker(services) -> None:
+    """Every `alert_check_s` seconds until the app closes: alerts, report warm-up, and settings
+    or devices changed by another process."""
+    runtime = services.runtime
+    while not services.closed:
         try:
-            check_alerts(qms)
-            _warm_reports(qms)
+            services.refresh()
+            check_alerts(services)
+            _warm_reports(services)
         except Exception:
-            if qms.broadcaster.stopped:
+            if services.closed:
                 return
             log.exception("board ticker failed")
-        deadline = time.monotonic() + float(qms.setting("alert_check_s"))
-        while time.monotonic() < deadline and not qms.broadcaster.stopped:
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        deadline = time.monotonic() + float(services.setting("alert_check_s"))
+        while time.monotonic() < deadline and not services.closed:
+            runtime.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
 
-def register(socketio, qms) -> None:
-    @socketio.on("connect", namespace=events.BOARD)
-    def on_connect(auth_payload=None):
+class BoardNamespace(Namespace):
+    def __init__(self, services):
+        super().__init__(events.BOARD)
+        self.services = services
+
+    def on_connect(self, auth_payload=None):
         try:
             who = current_principal(auth_payload)
-            who.require_role("supervisor", "admin")
+            who.require_role(*ROLES)
         except QmsError:
             raise Refused(events.UNAUTHORIZED)
-        from flask_socketio import join_room
-
         join_room(ROOM)
-        socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=request.sid)
+        self.emit(events.BOARD_UPDATE, snapshot(self.services), room=request.sid)
 
-    @socketio.on(events.SNAPSHOT, namespace=events.BOARD)
-    def on_snapshot_request(*_args):
+    def on_snapshot(self, *_args):
         """A board that came back from sleep asks for the current state."""
-        return snapshot(qms)
+        return snapshot(self.services)
 
-    qms.broadcaster.add(lambda: socketio.emit(events.BOARD_UPDATE, snapshot(qms), namespace=events.BOARD, to=ROOM),
-                        events.BOARD)
+    def push(self) -> None:
+        self.emit(events.BOARD_UPDATE, snapshot(self.services), room=ROOM)
+
+
+def register(socketio, services) -> None:
+    ns = BoardNamespace(services)
+    socketio.on_namespace(ns)
+    services.broadcaster.add(ns.push, events.BOARD)
+
+    def after_commit():
+        # Only once the server serves (the ticker started): a CLI tool's app never evaluates.
+        if services.started:
+            try:
+                check_alerts(services)
+            except QmsError:
+                log.exception("alert evaluation failed")
+
+    services.broadcaster.add(after_commit)
+    services.on_start(lambda: ticker(services))

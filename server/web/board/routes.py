@@ -1,31 +1,21 @@
-"""The supervisors' live board, `/board`, its small JSON API, and the start of the alerts' work.
+"""The supervisors' live board, `/board`, and its small JSON API.
 
 The page is a shell holding today's snapshot; it then follows the `/board` Socket.IO namespace
-(server/sockets/board.py), which pushes a new snapshot within a second of every change. An alert
+(namespace.py), which pushes a new snapshot within a second of every change. An alert
 is acknowledged with `POST /api/board/alerts/<id>/ack` (session + CSRF header, or an API token).
 Only supervisors and admins see any of it.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import validate_csrf
 
-from .engine import alerts
-from .errors import Forbidden, QmsError
-from .login import with_lang
-from .principal import current_principal
-from .sockets import board as board_socket
-from .sockets.board import snapshot
-
-log = logging.getLogger(__name__)
-
-ROLES = ("supervisor", "admin")
+from ...engine import alerts
+from ..common.pages import with_lang
+from ..common.principal import api_caller, current_principal
+from .namespace import ROLES, snapshot
 
 
 def strings() -> dict:
@@ -57,46 +47,10 @@ def strings() -> dict:
     }
 
 
-def start_alerts(app, socketio, qms) -> None:
-    """Evaluate alerts after every commit and on a ticker, from the first request the server
-    serves on. Not before: a command-line tool (`python -m server add-user`) builds the same app
-    and exits at once, and a thread still inside SQLite while the interpreter shuts down can crash
-    it."""
-    started = threading.Event()
-    lock = threading.Lock()
-
-    def start() -> None:
-        if not started.is_set():
-            with lock:
-                if not started.is_set():
-                    started.set()
-                    socketio.start_background_task(board_socket.ticker, qms)
-
-    # The server process starts it at once (`python -m server run`); otherwise the first request.
-    app.extensions["qms_start_background"] = start
-
-    @app.before_request
-    def _start_alert_ticker():
-        start()
-
-    def after_commit():
-        if started.is_set():
-            try:
-                board_socket.check_alerts(qms)
-            except QmsError:
-                log.exception("alert evaluation failed")
-
-    qms.broadcaster.add(after_commit)
-
-
 def register(app, socketio, qms, csrf) -> None:
-    """Attach /board and /api/board, and start the alerts' work."""
-    bp = Blueprint("board", __name__)
-    start_alerts(app, socketio, qms)
-
-    @bp.context_processor
-    def _helpers():
-        return {"get_locale": get_locale, "with_lang": with_lang}
+    """Attach /board and /api/board."""
+    bp = Blueprint("board", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static/board")
 
     @bp.get("/board")
     def page():
@@ -104,7 +58,7 @@ def register(app, socketio, qms, csrf) -> None:
         if who is None or who.via != "session":
             return redirect(with_lang(url_for("login.login_page", next=request.full_path.rstrip("?"))))
         if who.role not in ROLES:
-            return render_template("board/refused.html"), 403
+            return render_template("refused.html"), 403
         boot = {"snapshot": snapshot(qms), "lang": str(get_locale()), "user": who.row["username"]}
         return render_template("board/board.html", boot=boot, strings=strings(), me=who.row)
 
@@ -115,12 +69,7 @@ def register(app, socketio, qms, csrf) -> None:
 
     @bp.post("/api/board/alerts/<int:alert_id>/ack")
     def api_ack(alert_id: int):
-        who = current_principal().require_role(*ROLES)
-        if who.via == "session":
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
-            except Exception:
-                raise Forbidden("Thiếu hoặc sai mã CSRF") from None
+        who = api_caller().require_role(*ROLES)
         alert = qms.write(alerts.acknowledge, alert_id=alert_id, user=who.row)
         return jsonify({"ok": True, "alert": alert})
 

@@ -1,11 +1,11 @@
-"""Socket.IO namespaces. Handlers are thin: validate, call the engine, acknowledge, broadcast."""
+"""Socket.IO acknowledgements: a handler's result as `{"ok": true, ...}`, any error in the one shape."""
 
 from __future__ import annotations
 
 import logging
 from functools import wraps
 
-from ..errors import QmsError, error_body
+from ...errors import QmsError, error_body
 
 log = logging.getLogger(__name__)
 

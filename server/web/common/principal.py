@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_login import UserMixin, current_user
 
-from . import auth
-from .errors import Forbidden, Unauthorized
+from ... import auth
+from ...errors import Forbidden, Unauthorized
 
 
 class User(UserMixin):
@@ -24,9 +24,11 @@ class User(UserMixin):
 
 
 def load_user(user_id: str) -> User | None:
-    qms = current_app.extensions["qms"]
-    rows = list(qms.store.read().query("SELECT * FROM users WHERE id = ? AND active = 1", [user_id]))
-    return User(rows[0]) if rows else None
+    from ...engine import sql
+
+    db = current_app.extensions["qms"].store.read()
+    row = sql.first(db, "SELECT * FROM users WHERE id = ? AND active = 1", [user_id]) if user_id.isdigit() else None
+    return User(row) if row else None
 
 
 @dataclass
@@ -75,3 +77,17 @@ def current_principal(auth_payload: dict | None = None, *, required: bool = True
     if required:
         raise Unauthorized()
     return None
+
+
+def api_caller() -> Principal:
+    """The caller of a JSON route; a session (cookie) caller of a route that changes something
+    must also send the CSRF token in X-CSRFToken (a token caller needs none)."""
+    from flask_wtf.csrf import validate_csrf
+
+    who = current_principal()
+    if who.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+        except Exception:
+            raise Forbidden("Thiếu hoặc sai mã CSRF") from None
+    return who

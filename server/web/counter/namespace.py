@@ -8,24 +8,19 @@ import logging
 import threading
 
 from flask import request
-from flask_socketio import join_room
+from flask_socketio import Namespace, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from .. import events
-from ..engine import officer
-from ..errors import Forbidden, QmsError, Unauthorized
-from ..principal import Principal, current_principal
+from ... import events
+from ...engine import counters, officer
+from ...errors import Forbidden, QmsError, Unauthorized
+from ..common.principal import Principal, current_principal
 
 log = logging.getLogger(__name__)
 
 
 def room(number: int) -> str:
     return f"counter-{number}"
-
-
-def view(qms, number: int) -> dict:
-    """The console's view of a counter as of now."""
-    return officer.console_view(qms.store.read(), qms.cfg(), qms.now(), number)
 
 
 def counter_of(qms, who: Principal, asked) -> int:
@@ -36,15 +31,14 @@ def counter_of(qms, who: Principal, asked) -> int:
         return who.row["counter"]
     if asked is not None and (not isinstance(asked, int) or isinstance(asked, bool)):
         raise Forbidden("counter phải là số quầy")
-    held = [r["number"] for r in db.query("SELECT number FROM counters WHERE officer_id = ? AND active = 1",
-                                          [who.row["id"]])]
+    held = counters.held_by(db, who.row["id"])
     if asked is None:
-        if not held:
+        if held is None:
             raise Forbidden("Bạn chưa đăng nhập vào quầy nào")
-        return held[0]
-    if asked in held:
+        return held
+    if asked == held:
         return asked
-    if who.role in ("supervisor", "admin") and db["counters"].count_where("number = ? AND active = 1", [asked]):
+    if who.role in ("supervisor", "admin") and counters.exists(db, asked):
         return asked
     raise Forbidden(f"Bạn chưa đăng nhập ở quầy {asked}")
 
@@ -61,7 +55,7 @@ class CounterPusher:
         self.qms = qms
         self._lock = threading.RLock()
         self._seen: dict[int, tuple] = {}  # counter -> (officer id, ratings shown)
-        self._timers: dict[int, tuple[float, threading.Timer]] = {}  # counter -> (due, timer)
+        self._timers: dict[int, tuple[float, object]] = {}  # counter -> (due, cancel)
 
     def watched(self) -> list[int]:
         """Counters with at least one console connected."""
@@ -79,7 +73,7 @@ class CounterPusher:
         """Send the counter's view to its room (or to one new connection) and announce ratings."""
         with self._lock:
             db, cfg, now = self.qms.store.read(), self.qms.cfg(), self.qms.now()
-            data = officer.console_view(db, cfg, now, number)
+            data = {**officer.console_view(db, cfg, now, number), "v": self.qms.version()}
             self.socketio.emit(events.COUNTER_UPDATE, data, namespace=events.COUNTER, to=sid or room(number))
             officer_id = data["officer"]["id"] if data["officer"] else None
             shown = data["today"]["ratings_counted"] if data["today"] else 0
@@ -99,14 +93,12 @@ class CounterPusher:
         if due is None:
             return
         current = self._timers.get(number)
-        if current is not None and current[0] <= due and current[1].is_alive():
+        if current is not None and current[0] <= due:
             return
         if current is not None:
-            current[1].cancel()
-        timer = threading.Timer(max(0.0, due - now) + 0.05, self._wake, args=(number,))
-        timer.daemon = True
-        self._timers[number] = (due, timer)
-        timer.start()
+            current[1]()
+        cancel = self.qms.runtime.later(max(0.0, due - now) + 0.05, self._wake, number)
+        self._timers[number] = (due, cancel)
 
     def _wake(self, number: int) -> None:
         with self._lock:
@@ -120,28 +112,33 @@ class CounterPusher:
                 log.exception("counter %s push failed", number)
 
 
-def register(socketio, qms) -> CounterPusher:
-    """Attach the `/counter` handlers and the pusher to the broadcaster."""
-    pusher = CounterPusher(socketio, qms)
+class CounterNamespace(Namespace):
+    def __init__(self, services, pusher: CounterPusher):
+        super().__init__(events.COUNTER)
+        self.services = services
+        self.pusher = pusher
 
-    @socketio.on("connect", namespace=events.COUNTER)
-    def on_connect(auth_payload=None):
+    def on_connect(self, auth_payload=None):
         payload = auth_payload if isinstance(auth_payload, dict) else {}
         try:
             who = current_principal(payload)
-            number = counter_of(qms, who, payload.get("counter"))
+            number = counter_of(self.services, who, payload.get("counter"))
         except Unauthorized:
             raise Refused(events.UNAUTHORIZED)  # python-socketio's, so the client gets the reason
         except QmsError as exc:
             raise Refused(exc.code)
         join_room(room(number))
-        qms.connections[request.sid] = {"namespace": events.COUNTER, "counter": number,
-                                        "user": who.row["id"], "kind": who.kind}
-        pusher.push(number, sid=request.sid)
+        self.services.connections[request.sid] = {"namespace": events.COUNTER, "counter": number,
+                                                  "user": who.row["id"], "kind": who.kind}
+        self.pusher.push(number, sid=request.sid)
 
-    @socketio.on("disconnect", namespace=events.COUNTER)
-    def on_disconnect(*_reason):
-        qms.connections.pop(request.sid, None)
+    def on_disconnect(self, *_reason):
+        self.services.connections.pop(request.sid, None)
 
-    qms.broadcaster.add(pusher.push_all)
+
+def register(socketio, services) -> CounterPusher:
+    """Attach the `/counter` namespace and its pusher to the broadcaster."""
+    pusher = CounterPusher(socketio, services)
+    socketio.on_namespace(CounterNamespace(services, pusher))
+    services.broadcaster.add(pusher.push_all)
     return pusher

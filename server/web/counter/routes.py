@@ -14,19 +14,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
-from .engine import catalog, counters
-from .errors import CounterBusy, QmsError
-from .login import with_lang
-from .sockets import counter as counter_socket
+from ...engine import catalog, counters
+from ...errors import CounterBusy, QmsError
+from ..common.pages import with_lang
 
 SUPERVISORS = ("supervisor", "admin")
-
-
-def held_counter(qms, user_id: int) -> int | None:
-    """The counter this user is signed in to, if any."""
-    row = next(qms.store.read().query("SELECT number FROM counters WHERE officer_id = ? AND active = 1 "
-                                      "ORDER BY number LIMIT 1", [user_id]), None)
-    return row["number"] if row else None
 
 
 def counters_list(qms) -> list[dict]:
@@ -34,7 +26,7 @@ def counters_list(qms) -> list[dict]:
     db = qms.store.read()
     names = {s["code"]: s["name_vi"] for s in catalog.services(db, active_only=False)}
     names_en = {s["code"]: s["name_en"] or s["name_vi"] for s in catalog.services(db, active_only=False)}
-    users = {u["id"]: u for u in db.query("SELECT id, username, full_name FROM users")}
+    users = catalog.people(db)
     out = []
     for c in catalog.counters(db):
         holder = users.get(c["officer_id"])
@@ -56,13 +48,9 @@ def refusal(qms, exc: QmsError, number: int) -> str:
 
 
 def register(app, socketio, qms, csrf) -> None:
-    """Attach the console pages and the `/counter` namespace."""
-    bp = Blueprint("console", __name__)
-    counter_socket.register(socketio, qms)
-
-    @bp.context_processor
-    def _helpers():
-        return {"get_locale": get_locale, "with_lang": with_lang}
+    """Attach the console pages."""
+    bp = Blueprint("console", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static/console")
 
     def picker(status: int = 200, error: str | None = None):
         me = current_user.row
@@ -97,7 +85,7 @@ def register(app, socketio, qms, csrf) -> None:
     @bp.get("/counter")
     @login_required
     def home():
-        number = held_counter(qms, current_user.row["id"])
+        number = counters.held_by(qms.store.read(), current_user.row["id"])
         if number is None:
             return picker()
         return console_page(number)
@@ -105,7 +93,7 @@ def register(app, socketio, qms, csrf) -> None:
     @bp.get("/counter/<int:number>")
     @login_required
     def at(number: int):
-        held = held_counter(qms, current_user.row["id"])
+        held = counters.held_by(qms.store.read(), current_user.row["id"])
         if held != number:
             return render_template("console/refused.html", number=number, held=held), 403
         return console_page(number)
@@ -120,7 +108,7 @@ def register(app, socketio, qms, csrf) -> None:
             return picker(400, _("Chọn một quầy."))
         me = current_user.row
         try:
-            qms.write(lambda db, cfg, now: counters.sign_in(db, now, number, me, actor=f"user:{me['username']}"))
+            qms.write(counters.sign_in, number=number, user=me, actor=f"user:{me['username']}")
         except QmsError as exc:
             return picker(exc.http_status, refusal(qms, exc, number))
         return redirect(with_lang(url_for("console.home")))
@@ -130,9 +118,9 @@ def register(app, socketio, qms, csrf) -> None:
     def leave():
         """Leave the counter (stay signed in, e.g. to take another one)."""
         me = current_user.row
-        number = held_counter(qms, me["id"])
+        number = counters.held_by(qms.store.read(), me["id"])
         if number is not None:
-            qms.write(lambda db, cfg, now: counters.sign_out(db, now, number, me, actor=f"user:{me['username']}"))
+            qms.write(counters.sign_out, number=number, user=me, actor=f"user:{me['username']}")
         return redirect(with_lang(url_for("console.home")))
 
     @bp.post("/counter/free")
@@ -144,8 +132,7 @@ def register(app, socketio, qms, csrf) -> None:
             return picker(403, _("Chỉ trưởng bộ phận mới giải phóng được quầy."))
         try:
             number = int(request.form.get("counter", ""))
-            qms.write(lambda db, cfg, now: counters.sign_out(db, now, number, me, actor=f"user:{me['username']}",
-                                                             force=True))
+            qms.write(counters.sign_out, number=number, user=me, actor=f"user:{me['username']}", force=True)
         except ValueError:
             return picker(400, _("Chọn một quầy."))
         except QmsError as exc:

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 from flask import request
+from flask_socketio import Namespace
 
-from .. import events
-from ..engine import views
-
-
-def snapshot(qms) -> dict:
-    """The display snapshot as of now."""
-    return views.display_snapshot(qms.store.read(), qms.cfg(), qms.now(),
-                                  recent=int(qms.setting("recent_calls")),
-                                  notice=qms.setting("notice_text")) | {
-        "spotlight_seconds": qms.setting("spotlight_seconds"),
-        "voice_repeat": qms.setting("voice_repeat"),
-        "voice_displays": qms.setting("voice_displays"),
-    }
+from ... import events
+from ...engine import views
 
 
-def register(socketio, qms) -> None:
-    @socketio.on("connect", namespace=events.DISPLAY)
-    def on_connect(auth_payload=None):
-        socketio.emit(events.SNAPSHOT, snapshot(qms), namespace=events.DISPLAY, to=request.sid)
+def snapshot(services) -> dict:
+    """The display snapshot as of now, with the version it reflects at least."""
+    v = services.version()
+    return {**views.display_snapshot(services.store.read(), services.cfg(), services.now()), "v": v}
 
-    @socketio.on(events.SNAPSHOT, namespace=events.DISPLAY)
-    def on_snapshot_request(*_args):
-        return snapshot(qms)
 
-    qms.broadcaster.add(lambda: socketio.emit(events.SNAPSHOT, snapshot(qms), namespace=events.DISPLAY), events.DISPLAY)
+class DisplayNamespace(Namespace):
+    def __init__(self, services):
+        super().__init__(events.DISPLAY)
+        self.services = services
+
+    def on_connect(self, auth=None):
+        self.emit(events.SNAPSHOT, snapshot(self.services), room=request.sid)
+
+    def on_snapshot(self, *_args):
+        """A display that came back from sleep asks for the current state."""
+        return snapshot(self.services)
+
+    def push(self) -> None:
+        """Every display's snapshot (the broadcaster calls this, coalesced, after changes)."""
+        self.emit(events.SNAPSHOT, snapshot(self.services))
+
+
+def register(socketio, services) -> None:
+    ns = DisplayNamespace(services)
+    socketio.on_namespace(ns)
+    services.broadcaster.add(ns.push, events.DISPLAY)

@@ -17,14 +17,16 @@ from pathlib import Path
 from flask import Blueprint, render_template, request, send_file, send_from_directory
 from flask_babel import force_locale, gettext as _
 
-from .errors import BadRequest, NotFound
-from .i18n import LANGUAGES
-from .voice import CallAudio
-from .voice.numbers import MODES
+from ...engine import views
+from ...errors import BadRequest, NotFound
+from ...i18n import LANGUAGES
+from ...voice import CallAudio
+from ...voice.numbers import MODES
 
 log = logging.getLogger(__name__)
 
-CLIENT_DIR = Path(__file__).resolve().parent.parent / "display"
+# The page's own script and style live in the top-level display/ folder (docs/development.md).
+CLIENT_DIR = Path(__file__).resolve().parents[3] / "display"
 VOICE_DISPLAYS = ("all", "flagged")
 # A call's audio is served only for a call made at that counter within this window: the route is
 # public, and rendering an arbitrary code would let anyone on the LAN keep espeak-ng busy.
@@ -95,7 +97,7 @@ def _call_params() -> tuple[str, int]:
 
 
 def blueprint(app, qms) -> Blueprint:
-    bp = Blueprint("display", __name__, url_prefix="/display")
+    bp = Blueprint("display", __name__, url_prefix="/display", template_folder="templates")
     audio = call_audio(app, qms)
 
     @bp.get("")
@@ -118,10 +120,7 @@ def blueprint(app, qms) -> Blueprint:
     @bp.get("/call.wav")
     def call_wav():
         code, counter = _call_params()
-        called = qms.store.read().query(
-            "SELECT 1 FROM calls WHERE at >= ? AND code = ? AND counter = ? LIMIT 1",
-            [qms.now() - CALL_AUDIO_WINDOW_S, code, counter])
-        if next(called, None) is None:
+        if not views.was_called(qms.store.read(), code, counter, since=qms.now() - CALL_AUDIO_WINDOW_S):
             raise NotFound(f"Không có lượt gọi số {code} đến quầy {counter} trong 24 giờ qua")
         data = audio.wav_for_call(code, counter, repeat=voice_repeat(qms), mode=voice_mode(qms))
         # The URL does not say the repeat or mode (settings), so the browser revalidates by ETag.
@@ -133,5 +132,5 @@ def blueprint(app, qms) -> Blueprint:
     return bp
 
 
-def register(app, socketio, qms, csrf) -> None:
-    app.register_blueprint(blueprint(app, qms))
+def register(app, socketio, services, csrf) -> None:
+    app.register_blueprint(blueprint(app, services))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template_string
+from flask import Blueprint, render_template_string
 
 PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
 <title>{{ center }}</title>
@@ -16,7 +16,11 @@ PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
 </ul></html>"""
 
 
-def register(app, socketio, qms, csrf) -> None:
-    @app.get("/")
+def register(app, socketio, services, csrf) -> None:
+    bp = Blueprint("home", __name__)
+
+    @bp.get("/")
     def home():
-        return render_template_string(PAGE, center=qms.setting("center_name"))
+        return render_template_string(PAGE, center=services.setting("center_name"))
+
+    app.register_blueprint(bp)

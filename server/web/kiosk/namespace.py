@@ -1,128 +1,108 @@
-"""The `/kiosk` namespace: ticket and rating terminals (docs/protocol.md)."""
+"""The `/kiosk` namespace: ticket kiosks, rating terminals and counter keypads (docs/protocol.md).
+
+Every event is acknowledged: `{"ok": true, ...}` only after its change is committed, or the one
+error shape. The device is looked up in memory on every event (`Services.device`), so a revoked
+token or a new counter binding takes effect at the next event without a read per event.
+"""
 
 from __future__ import annotations
 
-import json
-
 from flask import request
+from flask_socketio import Namespace
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from .. import auth, events, protocol
-from ..engine import counters, ratings, sql, tickets
-from ..errors import Forbidden, Unauthorized
-from . import acked
+from ... import auth, events, protocol
+from ...engine import devices, ratings, requests, tickets
+from ...errors import Forbidden, Unauthorized
+from ..common.acks import acked
 
 
-def _set_online(db, now, *, device_id: str, online: bool, status: dict | None = None):
-    fields = {"online": int(online), "last_seen": now}
-    if status is not None:
-        fields["last_status"] = json.dumps(status, ensure_ascii=False)
-    db["devices"].update(device_id, fields)
+class KioskNamespace(Namespace):
+    def __init__(self, services):
+        super().__init__(events.KIOSK)
+        self.services = services
 
-
-def register(socketio, qms, emit_call) -> None:
-    """Attach the kiosk handlers; `emit_call(call)` announces a call to displays and boards."""
-
-    def device() -> dict:
-        # Re-read on every event: a revoked token or a new counter binding takes effect at once.
-        conn = qms.connections.get(request.sid)
-        if conn is None:
+    # -- who is calling ----------------------------------------------------------------------
+    def device(self) -> dict:
+        conn = self.services.connections.get(request.sid)
+        dev = self.services.device(conn["device"]) if conn is not None else None
+        if dev is None:
             raise Unauthorized("unauthorized")
-        row = sql.first(qms.store.read(), "SELECT * FROM devices WHERE id = ? AND active = 1", [conn["device"]])
-        if row is None:
-            raise Unauthorized("unauthorized")
-        row["roles"] = json.loads(row["roles"])
-        return row
+        return dev
 
-    def require(role: str) -> dict:
-        dev = device()
+    def require(self, role: str) -> dict:
+        dev = self.device()
         if role not in dev["roles"]:
             raise Forbidden(f"Thiết bị {dev['id']} không có vai trò '{role}'")
         return dev
 
-    @socketio.on("connect", namespace=events.KIOSK)
-    def on_connect(auth_payload=None):
+    # -- connection --------------------------------------------------------------------------
+    def on_connect(self, auth_payload=None):
         payload = auth_payload if isinstance(auth_payload, dict) else {}
         try:
-            dev = auth.device_by_credentials(qms.store.read(), payload.get("device"), payload.get("token"))
+            dev = auth.device_by_credentials(self.services.store.read(), payload.get("device"), payload.get("token"))
         except Unauthorized:
             # python-socketio's own exception: the builtin one of the same name reaches the
             # client as "Connection refused by server", not as `unauthorized`.
             raise Refused(events.UNAUTHORIZED)
-        qms.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK}
-        qms.admin(_set_online, device_id=dev["id"], online=True)
+        self.services.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK}
+        self.services.write(devices.set_online, device_id=dev["id"], online=True)
 
-    @socketio.on("disconnect", namespace=events.KIOSK)
-    def on_disconnect(*_reason):
-        conn = qms.connections.pop(request.sid, None)
+    def on_disconnect(self, *_reason):
+        conn = self.services.connections.pop(request.sid, None)
         if conn is None:
             return
-        still = any(c.get("device") == conn["device"] for c in list(qms.connections.values()))
+        still = any(c.get("device") == conn["device"] for c in list(self.services.connections.values()))
         if not still:
-            qms.admin(_set_online, device_id=conn["device"], online=False)
+            self.services.write(devices.set_online, device_id=conn["device"], online=False)
 
-    @socketio.on(events.TICKET, namespace=events.KIOSK)
+    # -- events ------------------------------------------------------------------------------
     @acked
-    def on_ticket(*args):
+    def on_ticket(self, *args):
+        self.services.admit()
         data = protocol.ticket(protocol.single(args))
-        dev = require("ticket")
-        info = qms.write(tickets.issue, ticket_id=data["id"], service=data["service"],
-                         priority=data["priority"], device_id=dev["id"], actor=f"device:{dev['id']}")
+        dev = self.require("ticket")
+        info = self.services.write(tickets.issue, ticket_id=data["id"], service=data["service"],
+                                   priority=data["priority"], device_id=dev["id"], actor=f"device:{dev['id']}")
         return {"ticket": info}
 
-    @socketio.on(events.RATING, namespace=events.KIOSK)
     @acked
-    def on_rating(*args):
+    def on_rating(self, *args):
+        self.services.admit()
         data = protocol.rating(protocol.single(args))
-        dev = require("rating")
-        result = qms.write(ratings.record, rating_id=data["id"], device=dev, score=data["score"],
-                           age_ms=data["age_ms"], actor=f"device:{dev['id']}")
+        dev = self.require("rating")
+        result = self.services.write(ratings.record, rating_id=data["id"], device=dev, score=data["score"],
+                                     age_ms=data["age_ms"], actor=f"device:{dev['id']}")
         return {"duplicate": result["duplicate"], "status": result["status"]}
 
-    @socketio.on(events.STATUS, namespace=events.KIOSK)
     @acked
-    def on_status(*args):
+    def on_status(self, *args):
         data = protocol.status(protocol.single(args))
-        dev = device()
-        qms.admin(_set_online, device_id=dev["id"], online=True, status=data)
+        dev = self.device()
+        self.services.write(devices.set_online, device_id=dev["id"], online=True, status=data)
         return {}
 
-    @socketio.on(events.PRINT_FAILED, namespace=events.KIOSK)
     @acked
-    def on_print_failed(*args):
+    def on_print_failed(self, *args):
+        self.services.admit()
         data = protocol.print_failed(protocol.single(args))
-        dev = require("ticket")
-        return qms.write(tickets.cancel_unprinted, ticket_id=data["ticket_id"], reason=data["reason"],
-                         device_id=dev["id"], actor=f"device:{dev['id']}")
+        dev = self.require("ticket")
+        return self.services.write(tickets.cancel_unprinted, ticket_id=data["ticket_id"], reason=data["reason"],
+                                   device_id=dev["id"], actor=f"device:{dev['id']}")
 
-    @socketio.on(events.COUNTER_ACTION, namespace=events.KIOSK)
     @acked
-    def on_counter_action(*args):
+    def on_counter_action(self, *args):
+        self.services.admit()
         data = protocol.counter_action(protocol.single(args))
-        dev = require("counter")
-        result = run_counter_action(qms, dev["counter"], data, actor=f"device:{dev['id']}")
+        dev = self.require("counter")
+        result, seq = self.services.write_versioned(
+            requests.counter_action, number=dev["counter"], action=data["action"], request_id=data.get("id"),
+            actor=f"device:{dev['id']}", ticket=data.get("ticket"), service=data.get("service"),
+            dossier_code=data.get("dossier_code"))
         if result.get("call"):
-            emit_call(result["call"])
+            self.services.announce_call(result["call"], seq)
         return {"result": result}
 
 
-def run_counter_action(qms, number: int, data: dict, *, actor: str) -> dict:
-    """Apply a counter action once: a repeated request `id` returns the first result."""
-    request_id = data.get("id")
-
-    def job(db, cfg, now):
-        if request_id:
-            rows = list(db.query("SELECT result FROM action_requests WHERE id = ?", [request_id]))
-            if rows:
-                return {**json.loads(rows[0]["result"]), "replay": True}
-        result = counters.act(db, cfg, now, number, data["action"], actor=actor, ticket=data.get("ticket"),
-                              service=data.get("service"), dossier_code=data.get("dossier_code"))
-        if request_id:
-            db["action_requests"].insert({"id": request_id, "at": now, "actor": actor,
-                                          "result": json.dumps(result, ensure_ascii=False)})
-        return result
-
-    result = qms.write(job)
-    if result.get("replay"):
-        result = {k: v for k, v in result.items() if k != "call"} | {"replay": True}
-    return result
+def register(socketio, services) -> None:
+    socketio.on_namespace(KioskNamespace(services))

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import get_locale
 
-from .errors import NotFound, QmsError
-from .login import with_lang
-from .principal import current_principal
-from .reports import charts, export, queries, ranking, tables
-from .reports.period import parse, parse_filters
+from ...errors import NotFound, QmsError
+from ...reports import charts, export, queries, ranking, tables
+from ...reports.period import parse, parse_filters
+from ..common.pages import gate
+from ..common.principal import current_principal
 
 ROLES = ("supervisor", "admin")
 SECTIONS = ("summary", "services", "officers", "counters", "series", "heat", "ranking")
@@ -75,41 +75,27 @@ def _grid_max(grid) -> float:
 
 def register(app, socketio, qms, csrf) -> None:
     """Attach /reports and /api/reports."""
-    bp = Blueprint("reports", __name__)
+    bp = Blueprint("reports", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static/reports")
 
     @bp.context_processor
     def _helpers():
-        return {"get_locale": get_locale, "with_lang": with_lang, "cell_text": tables.text,
-                "cell_value": tables.value, "heat_colour": _heat_colour, "grid_max": _grid_max}
-
-    def gate():
-        """None if the caller may see a report page; else the answer: sign in, or refused."""
-        principal = current_principal(required=False)
-        if principal is None:
-            return redirect(with_lang(url_for("login.login_page", next=request.full_path.rstrip("?"))))
-        if principal.role not in ROLES:
-            return render_template("board/refused.html"), 403
-        return None
+        return {"cell_text": tables.text, "cell_value": tables.value, "heat_colour": _heat_colour,
+                "grid_max": _grid_max}
 
     def api_caller():
         """A supervisor or admin by session or API token; the JSON error otherwise."""
         return current_principal().require_role(*ROLES)
 
     def catalog_options() -> dict:
-        db = qms.store.read()
-        return {
-            "services": list(db.query("SELECT code, name_vi, name_en FROM services ORDER BY sort, code")),
-            "counters": list(db.query("SELECT number, name FROM counters ORDER BY number")),
-            "officers": list(db.query("SELECT id, username, full_name FROM users WHERE role = 'officer' "
-                                      "OR id IN (SELECT DISTINCT user_id FROM counter_sessions) ORDER BY full_name")),
-        }
+        return queries.options(qms.store.read())
 
     def page_error(exc: QmsError):
         return render_template("reports/error.html", message=str(exc)), exc.http_status
 
     def page_or_refusal():
         """(the page's parameters, None), or (None, the response refusing them)."""
-        refused = gate()
+        _who, refused = gate(*ROLES)
         if refused is not None:
             return None, refused
         try:

@@ -1,0 +1,1 @@
+from .routes import register  # noqa: F401

@@ -1,0 +1,24 @@
+"""What every audience shares: who is calling (`principal`), socket acknowledgements (`acks`),
+the one JSON error shape (`errors`) and page helpers (`pages`)."""
+
+from __future__ import annotations
+
+from . import acks, errors, guard, pages, principal  # noqa: F401
+
+
+def register(app, socketio, services, csrf) -> None:
+    errors.register(app)
+    pages.register(app)
+    # Around the whole app (Flask-SocketIO's middleware included): refused before any work.
+    services.guard = guard.ConnectionLimit(app.wsgi_app, per_address=int(services.setting("max_connections_per_address")),
+                                           total=int(services.setting("max_connections")))
+    app.wsgi_app = services.guard
+    deadline = guard.JoinDeadline(socketio, services.runtime, float(services.setting("join_timeout_s")))
+    services.join_deadline = deadline
+    services.on_start(lambda: deadline.run(lambda: services.closed))
+
+    @app.before_request
+    def _start_background():
+        # The server process starts the background tasks (alert ticker) at once; an app built
+        # any other way (tests) at its first request; a CLI command's app never.
+        services.start_background()

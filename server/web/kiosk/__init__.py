@@ -1,0 +1,9 @@
+"""Ticket kiosks, rating terminals and counter keypads: the `/kiosk` namespace."""
+
+from __future__ import annotations
+
+from . import namespace
+
+
+def register(app, socketio, services, csrf) -> None:
+    namespace.register(socketio, services)
