@@ -141,12 +141,14 @@ def _limits(info: FieldInfo) -> str:
     return "; ".join(parts)
 
 
-def _default(info: FieldInfo) -> str:
+def _default(info: FieldInfo, outgoing: bool = False) -> str:
     given = _extra(info, "doc_default")
     if given:
         return given
     if info.default is PydanticUndefined:
         return ""
+    if outgoing and info.default is None:
+        return "absent"
     return f"`{json.dumps(info.default, ensure_ascii=False)}`"
 
 
@@ -171,8 +173,12 @@ def rows(model: type[BaseModel], depth: int = 0, prefix: str = "") -> list[str]:
     out_rows = []
     for name, info in model.model_fields.items():
         required = "yes" if info.is_required() else "no"
+        outgoing = issubclass(model, out.OutModel)
+        kind = _extra(info, "doc_type") or _type_name(info.annotation)
+        if outgoing and not info.is_required() and info.default is None and kind.endswith(" or null"):
+            kind = kind[:-len(" or null")]  # left out, never sent as null
         out_rows.append("| " + " | ".join(_cell(c) for c in (
-            f"`{prefix}{name}`", _extra(info, "doc_type") or _type_name(info.annotation), required, _default(info), _limits(info),
+            f"`{prefix}{name}`", kind, required, _default(info, outgoing), _limits(info),
             info.description or "")) + " |")
         sub, suffix = _nested(info.annotation)
         if sub is not None and depth > 0 and sub is not out.Version:

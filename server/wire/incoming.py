@@ -117,7 +117,7 @@ class TicketBody(WireModel):
 
     id: Uuid = Field(default_factory=lambda: str(uuid.uuid4()),
                      json_schema_extra={"doc_default": "a fresh UUID: the request is then not idempotent"},
-                     description="Idempotency key, as in the `ticket` event")
+                     description="Idempotency key, as in the `ticket` event (`null` is refused)")
     service: Text = Field(description="A service code (`GET /api/services`)")
     priority: bool = Field(False, description="Elderly, disabled, pregnant, war veterans")
 
