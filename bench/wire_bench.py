@@ -3,8 +3,9 @@ server/protocol.py, the pydantic models of server/wire, and equivalent msgspec S
 
     .venv/bin/python bench/wire_bench.py [--number 20000] [--repeat 9]
 
-Each figure is the median over `--repeat` timeit runs of `--number` calls, in µs per call, on one
-thread. The input is what a Socket.IO handler gets: the payload already decoded by
+Each figure is the median over `--repeat` timeit runs of `--number` calls, in µs of this
+process's CPU time (time.process_time, so time spent waiting for a core on a busy machine does not
+count) per call, on one thread; the cases take turns, run by run, so a change of load hits all. The input is what a Socket.IO handler gets: the payload already decoded by
 python-socketio into a dict (so msgspec's JSON decoding, its main strength, does not apply; the
 last rows time bytes -> validated object for both, for reference). "bad" is a refused payload
 (score 9 / a 201-character service), error message built included. msgspec needs msgspec
@@ -20,6 +21,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 import timeit
 import uuid
 from pathlib import Path
@@ -85,10 +87,15 @@ def refusing(fn):
     return call
 
 
-def median_us(fn, number: int, repeat: int) -> float:
-    fn()  # warm up (pydantic/msgspec caches)
-    runs = timeit.repeat(fn, number=number, repeat=repeat)
-    return statistics.median(runs) / number * 1e6
+def medians_us(fns: list, number: int, repeat: int) -> list[float]:
+    """Median CPU µs per call of each function; the functions take turns, run by run."""
+    runs: list[list[float]] = [[] for _ in fns]
+    for fn in fns:
+        fn()  # warm up (pydantic/msgspec caches)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            runs[i].append(timeit.Timer(fn, timer=time.process_time).timeit(number))
+    return [statistics.median(r) / number * 1e6 for r in runs]
 
 
 def machine() -> str:
@@ -143,11 +150,12 @@ def main(argv=None) -> int:
         ("ticket bytes", "json.loads + wire.parse", lambda: wire.parse(wire.Ticket, json.loads(blob_ticket))),
         ("ticket bytes", "msgspec.json.decode(type=MsTicket)", lambda: msgspec.json.decode(blob_ticket, type=MsTicket)),
     ]
-    print(f"Machine: {machine()}; {args.repeat} runs of {args.number} calls, median µs per call")
+    print(f"Machine: {machine()}; {args.repeat} runs of {args.number} calls, median CPU µs per call")
+    figures = medians_us([fn for _payload, _name, fn in cases], args.number, args.repeat)
     print("| payload | validator | µs per event |")
     print("|---|---|---|")
-    for payload, name, fn in cases:
-        print(f"| {payload} | {name} | {median_us(fn, args.number, args.repeat):.2f} |")
+    for (payload, name, _fn), us in zip(cases, figures):
+        print(f"| {payload} | {name} | {us:.2f} |")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
