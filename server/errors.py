@@ -2,6 +2,11 @@
 
 Surfaces turn any `QmsError` into the one JSON error shape
 `{"ok": false, "error": code, "message": text}`; `message` is Vietnamese by default.
+
+An error may carry a message id (`msgid`, a Vietnamese gettext template) and its `params`: its
+message is then `msgid % params`, and server/i18n.py gives English callers the English
+translation of the same template (server/translations/en/LC_MESSAGES/messages.po) rather than
+the generic text of the code. server/wire builds its BadRequests that way.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ class QmsError(Exception):
     code = "internal"
     http_status = 500
 
-    def __init__(self, message: str | None = None, **params):
+    def __init__(self, message: str | None = None, *, msgid: str | None = None, **params):
+        self.msgid = msgid
         self.params = params
+        if message is None and msgid is not None:
+            message = msgid % params
         super().__init__(message or self.default_message())
 
     def default_message(self) -> str:

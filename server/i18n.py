@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 
 from .errors import QmsError
 
@@ -92,7 +92,18 @@ def init_app(app) -> None:
 
 
 def localized_message(exc: QmsError) -> str:
-    """The error's message in the caller's language."""
+    """The error's message in the caller's language.
+
+    An error built from a message id (`exc.msgid`, e.g. server/wire's BadRequests naming the
+    field) gets the English translation of that template with its `params`; any other error,
+    or a template without a translation, gets the generic English text of its code."""
     if has_request_context() and str(get_locale()) == "en":
+        if exc.msgid:
+            english = get_translations().gettext(exc.msgid)
+            if english != exc.msgid:
+                try:
+                    return english % exc.params
+                except (KeyError, TypeError, ValueError):
+                    pass
         return ERRORS_EN.get(exc.code, exc.message)
     return exc.message
