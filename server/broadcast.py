@@ -39,14 +39,15 @@ class Broadcaster:
         except (KeyError, AttributeError):
             return False
 
-    def announce_call(self, call: dict, seq: int | None) -> None:
-        """A call, to displays and boards, at once: {..., "id", "v"}."""
+    def announce_call(self, call: dict, seq: int | None) -> dict:
+        """A call, to displays and boards, at once: {..., "id", "v"}; returns what was sent."""
         v = self.services.version()
         if seq is not None:
             v["seq"] = seq
         payload = {**call, "v": v}
         self.socketio.emit(events.CALLED, payload, namespace=events.DISPLAY)
         self.socketio.emit(events.CALLED, payload, namespace=events.BOARD, to="supervisors")
+        return payload
 
     def start(self) -> None:
         self.runtime.spawn(self._run)

@@ -131,10 +131,10 @@ class Services:
         """What a snapshot built now reflects at least: {"boot", "seq"} (docs/protocol.md)."""
         return {"boot": self.store.boot, "seq": self.store.version}
 
-    def announce_call(self, call: dict, seq: int | None = None) -> None:
-        """Tell displays and boards of a call at once (snapshots follow, coalesced)."""
-        if self.broadcaster is not None:
-            self.broadcaster.announce_call(call, seq)
+    def announce_call(self, call: dict, seq: int | None = None) -> dict:
+        """Tell displays and boards of a call at once (snapshots follow, coalesced); returns the
+        call as sent, with its version `v`."""
+        return self.broadcaster.announce_call(call, seq)
 
     # -- life --------------------------------------------------------------------------------
     def on_start(self, fn: Callable[[], None]) -> None:

@@ -5,8 +5,8 @@
     data.id, data.score, data.age_ms                      # data.model_dump(): the dict
 
 Incoming models (`WireModel`: strict, unknown keys refused, `null` read as absent) accept
-exactly what server/protocol.py accepts, but for strings that are not valid Unicode (refused
-here). Outgoing models (`OutModel`) document and test what the server sends. The payload tables
+exactly what the first server's hand-written validation accepted, but for strings that are
+not valid Unicode (refused here). Outgoing models (`OutModel`) document and test what the server sends. The payload tables
 of docs/protocol.md are generated from them: `python -m server.wire --write` / `--check`.
 """
 

@@ -70,7 +70,7 @@ class WireModel(BaseModel):
     """An incoming payload: strict types, unknown keys refused, `null` read as absent.
 
     `null` for a field counts as leaving the field out (its default, or `missing` when
-    required), exactly as server/protocol.py read payloads; fields named in `_keep_null` keep
+    required), as the first server's hand-written validation read payloads; fields named in `_keep_null` keep
     their `null` (which their type then refuses)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, hide_input_in_errors=True)
@@ -103,7 +103,7 @@ def _valid_text(name: Any) -> bool:
 def _message(model: type[BaseModel], exc: ValidationError, payload: dict) -> BadRequest:
     errors = exc.errors(include_url=False, include_context=True, include_input=False)
     unknown = [e for e in errors if e["type"] in ("extra_forbidden", "invalid_key")]
-    if unknown:  # the same order as server/protocol.py: unknown keys first
+    if unknown:  # unknown keys first, then the rest
         names = sorted({_printable(e["loc"][0]) for e in unknown if e["loc"]})
         return bad_request(MSG_UNKNOWN, fields=", ".join(names)[:100])
     err = errors[0]

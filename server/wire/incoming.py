@@ -1,9 +1,9 @@
 """What clients send: kiosk events, connect auth payloads, HTTP bodies.
 
-The acceptance rules are those of server/protocol.py (tests/server/test_wire.py runs both on the
-same inputs), with one difference: a string that is not valid Unicode (a lone surrogate such as
+The acceptance rules are those of the first server's hand-written validation (a test ran both
+on the same inputs before it was removed), with one difference: a string that is not valid Unicode (a lone surrogate such as
 "\\ud800", which JSON can carry as an escape) is a `bad_request` naming the field, where
-server/protocol.py let it through to fail later as `internal`.
+the old validation let it through to fail later as `internal`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ Number = float  # strict float also takes an int
 ErrorCode = Literal["bad_request", "unauthorized", "forbidden", "not_found", "unknown_service",
                     "unknown_counter", "service_closed", "daily_limit", "conflict", "illegal_transition",
                     "counter_paused", "no_ticket", "ticket_in_hand", "queue_empty", "not_your_ticket",
-                    "counter_busy", "id_conflict", "internal"]
+                    "counter_busy", "id_conflict", "too_large", "busy", "internal"]
 Scores = Annotated[dict[str, int], Field(json_schema_extra={"doc_type": 'object `{"5": n, ... "1": n}`'})]
 
 
@@ -155,6 +155,7 @@ class DisplayService(OutModel):
 
 
 class RecentCall(OutModel):
+    id: int = Field(description="The call's id, as in `called`: a page shows each call once")
     code: str = Field(description="The number called")
     counter: int = Field(description="The counter")
     service: str = Field(description="Service code")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ... import protocol
+from ... import wire
 from ...engine import catalog, counters, officer, requests, tickets, views
 from ...errors import BadRequest, Forbidden, NotFound
 from ..common.principal import Principal, api_caller
@@ -41,10 +40,8 @@ def _officer_at(who: Principal, number: int) -> None:
 @bp.post("/api/tickets")
 def issue_ticket():
     who = api_caller().require_device_role("ticket")
-    body = _json_body()
-    body.setdefault("id", str(uuid.uuid4()))
-    data = protocol.ticket(body)
-    info = qms().write(tickets.issue, ticket_id=data["id"], service=data["service"], priority=data["priority"],
+    data = wire.parse(wire.TicketBody, _json_body())
+    info = qms().write(tickets.issue, ticket_id=data.id, service=data.service, priority=data.priority,
                        device_id=who.row["id"], actor=who.actor)
     return jsonify({"ok": True, "ticket": info}), 201
 
@@ -103,13 +100,12 @@ def counter_action(number: int, action: str):
     if action not in counters.ACTIONS:
         raise NotFound(f"Thao tác '{action}' không tồn tại; dùng một trong: {', '.join(counters.ACTIONS)}")
     _officer_at(who, number)
-    data = protocol.counter_action({**_json_body(), "action": action})
+    data = wire.parse(wire.CounterAction, {**_json_body(), "action": action})
     result, seq = qms().write_versioned(
-        requests.counter_action, number=number, action=data["action"], request_id=data.get("id"),
-        actor=who.actor, ticket=data.get("ticket"), service=data.get("service"),
-        dossier_code=data.get("dossier_code"))
+        requests.counter_action, number=number, action=data.action, request_id=data.id, actor=who.actor,
+        ticket=data.ticket, service=data.service, dossier_code=data.dossier_code)
     if result.get("call"):
-        qms().announce_call(result["call"], seq)
+        result["call"] = qms().announce_call(result["call"], seq)
     return jsonify({"ok": True, "result": result})
 
 

@@ -11,7 +11,7 @@ from flask import request
 from flask_socketio import Namespace
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from ... import auth, events, protocol
+from ... import auth, events, wire
 from ...engine import devices, ratings, requests, tickets
 from ...errors import Forbidden, Unauthorized
 from ..common.acks import acked
@@ -60,47 +60,46 @@ class KioskNamespace(Namespace):
     @acked
     def on_ticket(self, *args):
         self.services.admit()
-        data = protocol.ticket(protocol.single(args))
+        data = wire.parse(wire.Ticket, wire.single(args))
         dev = self.require("ticket")
-        info = self.services.write(tickets.issue, ticket_id=data["id"], service=data["service"],
-                                   priority=data["priority"], device_id=dev["id"], actor=f"device:{dev['id']}")
+        info = self.services.write(tickets.issue, ticket_id=data.id, service=data.service, priority=data.priority,
+                                   device_id=dev["id"], actor=f"device:{dev['id']}")
         return {"ticket": info}
 
     @acked
     def on_rating(self, *args):
         self.services.admit()
-        data = protocol.rating(protocol.single(args))
+        data = wire.parse(wire.Rating, wire.single(args))
         dev = self.require("rating")
-        result = self.services.write(ratings.record, rating_id=data["id"], device=dev, score=data["score"],
-                                     age_ms=data["age_ms"], actor=f"device:{dev['id']}")
+        result = self.services.write(ratings.record, rating_id=data.id, device=dev, score=data.score,
+                                     age_ms=data.age_ms, actor=f"device:{dev['id']}")
         return {"duplicate": result["duplicate"], "status": result["status"]}
 
     @acked
     def on_status(self, *args):
-        data = protocol.status(protocol.single(args))
+        data = wire.parse(wire.Status, wire.single(args))
         dev = self.device()
-        self.services.write(devices.set_online, device_id=dev["id"], online=True, status=data)
+        self.services.write(devices.set_online, device_id=dev["id"], online=True, status=data.model_dump())
         return {}
 
     @acked
     def on_print_failed(self, *args):
         self.services.admit()
-        data = protocol.print_failed(protocol.single(args))
+        data = wire.parse(wire.PrintFailed, wire.single(args))
         dev = self.require("ticket")
-        return self.services.write(tickets.cancel_unprinted, ticket_id=data["ticket_id"], reason=data["reason"],
+        return self.services.write(tickets.cancel_unprinted, ticket_id=data.ticket_id, reason=data.reason,
                                    device_id=dev["id"], actor=f"device:{dev['id']}")
 
     @acked
     def on_counter_action(self, *args):
         self.services.admit()
-        data = protocol.counter_action(protocol.single(args))
+        data = wire.parse(wire.CounterAction, wire.single(args))
         dev = self.require("counter")
         result, seq = self.services.write_versioned(
-            requests.counter_action, number=dev["counter"], action=data["action"], request_id=data.get("id"),
-            actor=f"device:{dev['id']}", ticket=data.get("ticket"), service=data.get("service"),
-            dossier_code=data.get("dossier_code"))
+            requests.counter_action, number=dev["counter"], action=data.action, request_id=data.id,
+            actor=f"device:{dev['id']}", ticket=data.ticket, service=data.service, dossier_code=data.dossier_code)
         if result.get("call"):
-            self.services.announce_call(result["call"], seq)
+            result["call"] = self.services.announce_call(result["call"], seq)
         return {"result": result}
 
 
