@@ -70,7 +70,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store.on_commit.append(qms.broadcaster.mark)
 
     def emit_call(call: dict) -> None:
-        """Announce a call at once to displays and boards (snapshots follow, coalesced)."""
+        """Announce a call at once to displays and boards (snapshots follow, coalesced).
+
+        `call` carries its `id` (the calls row) and `v` (`{"boot", "seq"}` of the commit that made
+        it), so a page can tell it from the same call in a snapshot (docs/protocol.md)."""
+        if "v" not in call:  # a caller that did not know the commit: no older than now
+            call = call | {"v": store.stamp()}
         socketio.emit(events.CALLED, call, namespace=events.DISPLAY)
         socketio.emit(events.CALLED, call, namespace=events.BOARD, to="supervisors")
 

@@ -108,7 +108,9 @@ def counter_view(number: int):
         _officer_at(who, number)
     # The console's view: the counter's plus the officer's own figures for today (ratings only
     # once their window has closed, as totals).
-    return jsonify({"ok": True, "counter": officer.console_view(qms().store.read(), qms().cfg(), qms().now(), number)})
+    v = qms().version()  # read before the view is built, like the pushed views
+    view = officer.console_view(qms().store.read(), qms().cfg(), qms().now(), number)
+    return jsonify({"ok": True, "counter": view | {"v": v}})
 
 
 @bp.post("/api/counters/<int:number>/sign-in")

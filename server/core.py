@@ -64,6 +64,17 @@ class Qms:
         clock = self.clock
         return self.store.write(lambda db: fn(db, cfg, clock(), **kwargs))
 
+    def write_versioned(self, fn: Callable[..., Any], **kwargs) -> tuple[Any, int]:
+        """`write`, and also the store version of the commit that made the change."""
+        cfg = self.cfg()
+        clock = self.clock
+        return self.store.write_versioned(lambda db: fn(db, cfg, clock(), **kwargs))
+
+    def version(self) -> dict:
+        """`{"boot", "seq"}` for a snapshot: read BEFORE building it, so that the snapshot holds
+        at least every commit up to `seq` (docs/protocol.md, "Versions")."""
+        return self.store.stamp()
+
     def admin(self, fn: Callable[..., Any], **kwargs) -> Any:
         """Run an admin function `fn(db, now, **kwargs)` durably."""
         clock = self.clock

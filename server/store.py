@@ -7,12 +7,20 @@ only then returns each job's result to its caller. If the commit fails (disk ful
 every caller of the batch gets `StorageError` and nothing of it is kept. So what a caller
 acknowledges is on disk, one fsync serves many concurrent writers, and two writers never race
 for the lock ("database is locked").
+
+Every committed batch gets the next number of `Store.version` (0 when the Store is made, +1 per
+batch that wrote something), set before any caller of the batch is answered and before the
+`on_commit` hooks run; `Store.boot` is a random string made with the Store. Together they order
+what clients are sent (docs/protocol.md, "Versions"): a snapshot built after reading `version` N
+holds at least every commit <= N, and `write_versioned` tells a caller the number of the commit
+that made its change.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import sqlite3
 import threading
 import weakref
@@ -76,6 +84,8 @@ class Store:
         self._writer_db = connect(self.path, synchronous=synchronous)
         self._thread = threading.Thread(target=self._run, name="qms-writer", daemon=True)
         self._closed = False
+        self.boot = secrets.token_hex(8)  # tells this Store's versions from a previous run's
+        self._version = 0
         self.on_commit: list[Callable[[], None]] = []
         self._thread.start()
 
@@ -105,10 +115,26 @@ class Store:
         except sqlite3.Error:
             pass
 
+    # -- versions ----------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """The number of the last committed batch: only grows, +1 per batch."""
+        return self._version
+
+    def stamp(self, seq: int | None = None) -> dict:
+        """`{"boot", "seq"}` for a message: `seq` (default: the current version)."""
+        return {"boot": self.boot, "seq": self._version if seq is None else seq}
+
     # -- writes ------------------------------------------------------------------------------
     def write(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         """Run `fn(db, *args, **kwargs)` in a committed transaction; return its result or raise."""
         return self.submit(fn, *args, **kwargs).result()
+
+    def write_versioned(self, fn: Callable[..., Any], *args, **kwargs) -> tuple[Any, int]:
+        """Like `write`, and also the version of the commit that made the change."""
+        fut = self.submit(fn, *args, **kwargs)
+        result = fut.result()
+        return result, fut.version  # type: ignore[attr-defined]
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs) -> Future:
         """Queue a write; the future resolves after the batch holding it is committed."""
@@ -192,12 +218,16 @@ class Store:
             for *_rest, fut in batch:
                 fut.set_exception(err)
             return
+        wrote = any(ok for ok, _value in outcomes)
+        if wrote:
+            self._version += 1  # before anyone hears of the commit: a snapshot read after holds it
         for (ok, value), (*_rest, fut) in zip(outcomes, batch):
+            fut.version = self._version
             if ok:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
-        if not any(ok for ok, _value in outcomes):
+        if not wrote:
             return  # nothing was written
         for hook in list(self.on_commit):
             try:

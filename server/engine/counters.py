@@ -39,10 +39,10 @@ def _require_in_hand(db: Database, counter: dict, ref: str | None) -> dict:
 
 
 def _call_event(db: Database, cfg: EngineConfig, counter: dict, row: dict, now: float, recall: bool) -> dict:
-    db.execute("INSERT INTO calls (at, ticket_id, code, counter, service, recall) VALUES (?, ?, ?, ?, ?, ?)",
-               [now, row["id"], row["code"], counter["number"], row["service"], int(recall)])
+    cur = db.execute("INSERT INTO calls (at, ticket_id, code, counter, service, recall) VALUES (?, ?, ?, ?, ?, ?)",
+                     [now, row["id"], row["code"], counter["number"], row["service"], int(recall)])
     svc = catalog.service(db, row["service"], active_only=False)
-    return {"code": row["code"], "counter": counter["number"],
+    return {"id": cur.lastrowid, "code": row["code"], "counter": counter["number"],
             "counter_name": counter["name"] or f"Quầy {counter['number']}",
             "service": row["service"], "service_name": svc["name_vi"], "recall": recall,
             "priority": bool(row["priority"]), "at": cfg.iso(now), "ticket_id": row["id"]}

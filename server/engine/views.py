@@ -18,10 +18,11 @@ def waiting_counts(db: Database, day: str) -> dict[str, int]:
 def recent_calls(db: Database, cfg: EngineConfig, limit: int) -> list[dict]:
     """The last calls (newest first), recalls included."""
     rows = db.query(
-        """SELECT c.*, s.name_vi AS service_name FROM calls c JOIN services s ON s.code = c.service
-           ORDER BY c.id DESC LIMIT ?""", [limit])
-    return [{"code": r["code"], "counter": r["counter"], "service": r["service"],
-             "service_name": r["service_name"], "recall": bool(r["recall"]), "at": cfg.iso(r["at"])}
+        """SELECT c.*, s.name_vi AS service_name, t.priority FROM calls c JOIN services s ON s.code = c.service
+           LEFT JOIN tickets t ON t.id = c.ticket_id ORDER BY c.id DESC LIMIT ?""", [limit])
+    return [{"id": r["id"], "code": r["code"], "counter": r["counter"], "service": r["service"],
+             "service_name": r["service_name"], "recall": bool(r["recall"]), "priority": bool(r["priority"]),
+             "at": cfg.iso(r["at"])}
             for r in rows]
 
 

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def snapshot(qms) -> dict:
-    return board.snapshot(qms.store.read(), qms.cfg(), qms.now(), settings=qms.setting)
+    """The board's snapshot as of now, with its version `v` (read before it is built)."""
+    v = qms.version()
+    return board.snapshot(qms.store.read(), qms.cfg(), qms.now(), settings=qms.setting) | {"v": v}
 
 
 def check_alerts(qms) -> dict | None:

@@ -24,8 +24,9 @@ def room(number: int) -> str:
 
 
 def view(qms, number: int) -> dict:
-    """The console's view of a counter as of now."""
-    return officer.console_view(qms.store.read(), qms.cfg(), qms.now(), number)
+    """The console's view of a counter as of now, with its version `v` (read before it is built)."""
+    v = qms.version()
+    return officer.console_view(qms.store.read(), qms.cfg(), qms.now(), number) | {"v": v}
 
 
 def counter_of(qms, who: Principal, asked) -> int:
@@ -78,8 +79,9 @@ class CounterPusher:
     def push(self, number: int, sid: str | None = None) -> None:
         """Send the counter's view to its room (or to one new connection) and announce ratings."""
         with self._lock:
+            v = self.qms.version()
             db, cfg, now = self.qms.store.read(), self.qms.cfg(), self.qms.now()
-            data = officer.console_view(db, cfg, now, number)
+            data = officer.console_view(db, cfg, now, number) | {"v": v}
             self.socketio.emit(events.COUNTER_UPDATE, data, namespace=events.COUNTER, to=sid or room(number))
             officer_id = data["officer"]["id"] if data["officer"] else None
             shown = data["today"]["ratings_counted"] if data["today"] else 0

@@ -9,13 +9,15 @@ from ..engine import views
 
 
 def snapshot(qms) -> dict:
-    """The display snapshot as of now."""
+    """The display snapshot as of now, with its version `v` (read before it is built)."""
+    v = qms.version()
     return views.display_snapshot(qms.store.read(), qms.cfg(), qms.now(),
                                   recent=int(qms.setting("recent_calls")),
                                   notice=qms.setting("notice_text")) | {
         "spotlight_seconds": qms.setting("spotlight_seconds"),
         "voice_repeat": qms.setting("voice_repeat"),
         "voice_displays": qms.setting("voice_displays"),
+        "v": v,
     }
 
 

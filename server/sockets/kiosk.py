@@ -122,7 +122,10 @@ def run_counter_action(qms, number: int, data: dict, *, actor: str) -> dict:
                                           "result": json.dumps(result, ensure_ascii=False)})
         return result
 
-    result = qms.write(job)
+    result, seq = qms.write_versioned(job)
     if result.get("replay"):
         result = {k: v for k, v in result.items() if k != "call"} | {"replay": True}
+    elif result.get("call"):
+        # The call's `id` is its calls row; `v` the commit that made it (docs/protocol.md).
+        result["call"] = result["call"] | {"v": qms.store.stamp(seq)}
     return result
