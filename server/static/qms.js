@@ -21,7 +21,7 @@
  * snapshot after a (re)connect are always applied. An equal seq is applied too: the server pushes
  * again without a commit when only the time or the settings changed (a rating window closing).
  *
- * Never innerHTML with data: pages build their DOM with QMS.el (tests/test_frontend_shared.py
+ * Never innerHTML with data: pages build their DOM with QMS.el (tests/frontend/test_qms_js.py
  * checks the page scripts for it).
  */
 (function () {
