@@ -184,6 +184,14 @@
     return true;
   }
 
+  function forgetAbove(maxId) {
+    state.seenOrder = state.seenOrder.filter(function (key) {
+      if (key.charAt(0) !== "#" || Number(key.slice(1)) <= maxId) return true;
+      delete state.seen[key];
+      return false;
+    });
+  }
+
   function holds(snap, call) {
     var key = callKey(call);
     return !!snap && (snap.recent_calls || []).some(function (r) { return callKey(r) === key; });
@@ -313,6 +321,9 @@
       if (snap.v && c.v) return snap.v.boot === c.v.boot && snap.v.seq < c.v.seq;
       return Date.parse(c.at) >= Date.parse(snap.now || 0);
     });
+    // After a (re)connect, forget ids above the newest call the server has: its database was
+    // replaced, and its calls start again from 1.
+    if (first) forgetAbove((snap.recent_calls || []).reduce(function (m, c) { return Math.max(m, c.id || 0); }, 0));
     // Calls new in this snapshot whose `called` has not come yet take their turn now (oldest
     // first); a connect's first snapshot is the past: only listed.
     (snap.recent_calls || []).slice().reverse().forEach(function (c) {
