@@ -4,18 +4,30 @@
  * once on every call). The page keeps no state of its own beyond the spotlight's turn-taking and
  * calls not yet seen in a snapshot, so a reconnect (fresh snapshot) leaves nothing stale.
  *
+ * The two come from different threads of the server, in no fixed order, so both are versioned
+ * (docs/protocol.md, "Versions"): a snapshot older than the one shown is dropped (QMS.Versions),
+ * and every call is known by its id, so that it is listed, put in the spotlight and said once,
+ * whether its `called` comes before or after a snapshot that holds it. A call that first shows
+ * up in a snapshot (its `called` not here yet) takes its turn in the spotlight from there; the
+ * calls in the first snapshot after a (re)connect are the past, and only listed.
+ *
  * URL: ?services=A,B or ?room=NAME limit the display; ?mute=1 never speaks; ?voice=1 marks the
  * display that speaks when the setting voice_displays is "flagged".
- * For tests and benchmarks the page exposes window.qmsDisplay (read-only use).
+ * For tests and benchmarks the page exposes window.qmsDisplay (read-only use, and the two
+ * handlers, onSnapshot and onCalled).
  */
 (function () {
   "use strict";
 
-  var cfg = JSON.parse(document.getElementById("display-config").textContent);
+  var $ = QMS.$, el = QMS.el;
+  var cfg = QMS.json("display-config");
   var S = cfg.strings;
+  var L = QMS.locale(cfg.lang);
   document.documentElement.lang = cfg.lang || "vi";
   var params = new URLSearchParams(location.search);
-  var $ = function (id) { return document.getElementById(id); };
+  var clock = QMS.ServerClock();
+  var link = null;      // the /display connection (QMS.connect), made at the end
+  var versions = null;  // its snapshot versions
 
   var OFFLINE_GRACE_MS = 1000;  // a blip shorter than this does not raise the sign
   var MIN_HOLD_MS = 5000;       // a call's spotlight when others are waiting their turn
@@ -25,19 +37,24 @@
   var MAX_ROW_REM = 7;
   var PAGE_MS = 10000;          // more counters than fit: each page shows this long
   var PAGE_LABEL_REM = 2.2;     // display.css .qd-page
+  var RECENT_MAX = 8;           // calls in "Số vừa gọi"
+  var SEEN_MAX = 2000;          // call ids remembered as already put in the spotlight
 
   var state = {
     connected: false,
     snapshot: null,
-    pending: [],        // calls received but not yet in a snapshot's recent list
+    pending: [],        // calls from `called` that no applied snapshot reflects yet, oldest first
     queue: [],          // calls waiting for the spotlight
     current: null,      // the call in the spotlight
-    skewMs: null,       // server clock minus this machine's clock
-    tzOffsetMin: 420,   // the center's UTC offset, from the snapshot's `now`
+    seen: {},           // call key -> true: listed in a first snapshot, or queued for the spotlight
+    seenOrder: [],      // the same keys, oldest first (to forget the oldest)
+    received: 0,        // snapshot and called messages handled (applied or not), for tests
+    dropped: 0,         // snapshots dropped as older than the one shown
+    duplicates: 0,      // `called` messages for a call already queued or listed
     spotlightSeconds: Number(cfg.spotlight_seconds) || 15,
     voiceDisplays: cfg.voice_displays || "all",
     soundBlocked: false,
-    snapshots: 0,
+    snapshots: 0,       // snapshots applied
     connects: 0,
     highlight: {},      // counter number -> when it was called (Date.now())
     page: 0,            // which page of counters is shown
@@ -152,17 +169,63 @@
     });
   }
 
-  // ---- spotlight: one call at a time ---------------------------------------------------------
-  // Kept cheap (no forced layout): the time from a call to the screen is what citizens see.
-  function onCalled(call) {
-    if (!inScope(call)) return;
-    state.pending.push(call);
-    renderRecent();
-    setServing(call);
+  // ---- calls: each one once, by id ----------------------------------------------------------
+  function callKey(call) {
+    return call.id !== undefined && call.id !== null ? "#" + call.id
+      : [call.code, call.counter, call.at, call.recall ? 1 : 0].join("|");
+  }
+
+  function remember(call) {
+    var key = callKey(call);
+    if (state.seen[key]) return false;
+    state.seen[key] = true;
+    state.seenOrder.push(key);
+    if (state.seenOrder.length > SEEN_MAX) delete state.seen[state.seenOrder.shift()];
+    return true;
+  }
+
+  function forgetAbove(maxId) {
+    state.seenOrder = state.seenOrder.filter(function (key) {
+      if (key.charAt(0) !== "#" || Number(key.slice(1)) <= maxId) return true;
+      delete state.seen[key];
+      return false;
+    });
+  }
+
+  function holds(snap, call) {
+    var key = callKey(call);
+    return !!snap && (snap.recent_calls || []).some(function (r) { return callKey(r) === key; });
+  }
+
+  // A call's turn in the spotlight and the voice, once: the first of its `called` or the first
+  // snapshot (not a connect's) that holds it.
+  function announce(call) {
+    if (!remember(call)) return false;
     markRow(call.counter);
     prefetch(call);
     state.queue.push(call);
     pump();
+    return true;
+  }
+
+  // ---- spotlight: one call at a time ---------------------------------------------------------
+  // Kept cheap (no forced layout): the time from a call to the screen is what citizens see.
+  function onCalled(call) {
+    state.received += 1;
+    if (!call || !inScope(call)) return;
+    var key = callKey(call);
+    // Already listed by a snapshot that reflects its commit, or already queued: not again.
+    if (state.seen[key] || (holds(state.snapshot, call) && versions.covers(call.v))) {
+      state.duplicates += 1;
+      remember(call);
+      return;
+    }
+    if (!holds(state.snapshot, call) && !state.pending.some(function (c) { return callKey(c) === key; })) {
+      state.pending.push(call);
+      renderRecent();
+      setServing(call);
+    }
+    announce(call);
   }
 
   // The called number in its counter's row, until the next snapshot redraws the table.
@@ -213,7 +276,7 @@
       spot.classList.add("active");
     }
     requestAnimationFrame(function () { fitText($("spot-code")); });
-    log(shownLog, { code: call.code, counter: call.counter, tags: tags.textContent, at: performance.now() });
+    log(shownLog, { id: call.id, code: call.code, counter: call.counter, tags: tags.textContent, at: performance.now() });
   }
 
   function showIdle() {
@@ -237,38 +300,35 @@
   }
 
   // ---- snapshot rendering ---------------------------------------------------------------------
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function sameCall(a, b) {
-    return a.code === b.code && Number(a.counter) === Number(b.counter) && a.at === b.at && !!a.recall === !!b.recall;
-  }
-
   function onSnapshot(snap) {
+    state.received += 1;
+    if (!snap) return;
+    var first = !state.snapshot || versions.fresh();  // the first since this (re)connect
+    if (!versions.accept(snap.v)) {  // older than the one shown: it came late
+      state.dropped += 1;
+      return;
+    }
     state.snapshot = snap;
     state.snapshots += 1;
-    if (snap.now) {
-      // `now` is to the second and was read before the snapshot travelled, so the server's
-      // time is at least `low` ahead of ours and about a second more at most. Keep the estimate
-      // while it stays in that band, so the seconds do not jitter from snapshot to snapshot.
-      var low = Date.parse(snap.now) - Date.now();
-      if (state.skewMs === null || state.skewMs < low || state.skewMs > low + 1500) state.skewMs = low + 500;
-      var m = /([+-])(\d\d):(\d\d)$/.exec(snap.now);
-      state.tzOffsetMin = m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-    }
+    // `now` is to the second and was read before the snapshot travelled (QMS.ServerClock).
+    clock.syncIso(snap.now);
     if (snap.spotlight_seconds) state.spotlightSeconds = Number(snap.spotlight_seconds);
     if (snap.voice_displays) state.voiceDisplays = snap.voice_displays;
-    // A call stays pending until a snapshot lists it; a snapshot built before the call (its
-    // `now` not later than the call) may not list it yet.
-    var recent = snap.recent_calls || [];
-    var nowMs = Date.parse(snap.now || 0);
+    // A call stays pending until a snapshot lists it or reflects its commit (then it is in the
+    // list, or pushed out of it by newer calls); a snapshot of another boot reflects everything.
     state.pending = state.pending.filter(function (c) {
-      if (recent.some(function (r) { return sameCall(r, c); })) return false;
-      return Date.parse(c.at) >= nowMs;
+      if (holds(snap, c)) return false;
+      if (snap.v && c.v) return snap.v.boot === c.v.boot && snap.v.seq < c.v.seq;
+      return Date.parse(c.at) >= Date.parse(snap.now || 0);
+    });
+    // After a (re)connect, forget ids above the newest call the server has: its database was
+    // replaced, and its calls start again from 1.
+    if (first) forgetAbove((snap.recent_calls || []).reduce(function (m, c) { return Math.max(m, c.id || 0); }, 0));
+    // Calls new in this snapshot whose `called` has not come yet take their turn now (oldest
+    // first); a connect's first snapshot is the past: only listed.
+    (snap.recent_calls || []).slice().reverse().forEach(function (c) {
+      if (!inScope(c)) return;
+      if (first) remember(c); else announce(c);
     });
     tickClock();  // the clock's width is known before the name is fitted beside it
     $("center-name").textContent = snap.center_name || "";
@@ -331,7 +391,7 @@
       var td = el("td", "serving", paused ? S.paused : (code || "–"));
       if (!paused && code) td.dataset.code = code;
       tr.appendChild(td);
-      tr.appendChild(el("td", "wait", String(waiting)));
+      tr.appendChild(el("td", "wait", L.num(waiting)));
       highlight(tr, c.number);
       body.appendChild(tr);
     });
@@ -395,23 +455,28 @@
   }
   setInterval(nextPage, PAGE_MS);
 
-  function renderRecent() {
-    var snap = state.snapshot;
-    var list = $("recent-list");
-    var limit = 8;
-    var calls = state.pending.slice().reverse().concat(snap ? snap.recent_calls || [] : [])
-      .filter(inScope).slice(0, limit);
-    list.textContent = "";
-    calls.forEach(function (c) {
-      var li = el("li");
-      li.dataset.code = c.code;
-      li.dataset.counter = c.counter;
-      li.appendChild(el("span", "code", c.code));
-      li.appendChild(el("span", "arrow", "→"));
-      li.appendChild(el("span", "ctr", String(c.counter)));
-      list.appendChild(li);
+  // The snapshot's calls and the pending ones, each once (by id), newest first.
+  function recentCalls() {
+    var snap = state.snapshot, byKey = {}, calls = [];
+    state.pending.concat(snap ? snap.recent_calls || [] : []).forEach(function (c) {
+      var key = callKey(c);
+      if (byKey[key] || !inScope(c)) return;
+      byKey[key] = true;
+      calls.push(c);
     });
-    if (!calls.length) list.appendChild(el("li", "none", S.no_calls));
+    calls.sort(function (a, b) {
+      if (a.id != null && b.id != null) return b.id - a.id;
+      return Date.parse(b.at) - Date.parse(a.at);
+    });
+    return calls.slice(0, RECENT_MAX);
+  }
+
+  function renderRecent() {
+    var calls = recentCalls();
+    QMS.fill($("recent-list"), calls.length ? calls.map(function (c) {
+      return el("li", { data: { id: c.id, code: c.code, counter: c.counter } },
+                [el("span", "code", c.code), el("span", "arrow", "→"), el("span", "ctr", String(c.counter))]);
+    }) : el("li", "none", S.no_calls));
   }
 
   var tickerText = null;
@@ -432,13 +497,11 @@
   }
 
   // ---- clock: the server's time in the center's time zone -------------------------------------
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tickClock() {
-    if (state.skewMs === null) return;
-    var d = new Date(Date.now() + state.skewMs + state.tzOffsetMin * 60000);  // read with getUTC*
-    $("clock-time").textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-    $("clock-date").textContent = S.weekdays[d.getUTCDay()] + ", " + pad(d.getUTCDate()) + "/" +
-      pad(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear();
+    if (!clock.known()) return;
+    var now = clock.now(), zone = clock.zone === null ? 420 : clock.zone;
+    $("clock-time").textContent = L.time(now, zone, true);
+    $("clock-date").textContent = S.weekdays[L.weekday(now, zone)] + ", " + L.date(now, zone);
   }
   setInterval(tickClock, 250);
 
@@ -457,19 +520,16 @@
   }
   setConnected(false);
 
-  var socket = io("/display", {
-    transports: ["websocket"],  // no long-polling on a LAN: one connection, no sticky sessions
-    reconnectionDelay: 500,
-    reconnectionDelayMax: 5000
+  // The server sends a fresh snapshot on every connect: the first one is always applied.
+  link = QMS.connect("/display", {
+    onStatus: function (up) {
+      if (up) state.connects = link.connects;
+      setConnected(up);
+    }
   });
-  socket.on("connect", function () {
-    state.connects += 1;
-    setConnected(true);  // the server sends a fresh snapshot on every connect
-  });
-  socket.on("disconnect", function () { setConnected(false); });
-  socket.on("connect_error", function () { setConnected(false); });
-  socket.on("snapshot", onSnapshot);
-  socket.on("called", onCalled);
+  versions = link.versions;
+  link.on("snapshot", onSnapshot);
+  link.on("called", onCalled);
   // Sizes depend on the screen and on the font, which may arrive after the first snapshot.
   function relayout() {
     fitText($("center-name"));
@@ -481,6 +541,7 @@
   window.addEventListener("resize", relayout);
   if (document.fonts) document.fonts.addEventListener("loadingdone", relayout);
 
-  window.qmsDisplay = { state: state, audioLog: audioLog, shownLog: shownLog, speaks: speaks, socket: socket,
-                       nextPage: nextPage };
+  window.qmsDisplay = { state: state, audioLog: audioLog, shownLog: shownLog, speaks: speaks, socket: link.socket,
+                       versions: versions, nextPage: nextPage, onSnapshot: onSnapshot, onCalled: onCalled,
+                       recentCalls: recentCalls };
 })();

@@ -120,8 +120,7 @@ class Services:
     def write_versioned(self, fn: Callable[..., Any], **args) -> tuple[Any, int]:
         """`write()`, and the store's version of the commit that made the change."""
         fut = self.submit(fn, **args)
-        result = self.store.wait(fut)
-        return result, fut.version
+        return self.store.wait(fut), fut.version
 
     def submit(self, fn: Callable[..., Any], **args):
         return self.store.submit(_Job(fn, self, args))
@@ -129,7 +128,7 @@ class Services:
     # -- pushes ------------------------------------------------------------------------------
     def version(self) -> dict:
         """What a snapshot built now reflects at least: {"boot", "seq"} (docs/protocol.md)."""
-        return {"boot": self.store.boot, "seq": self.store.version}
+        return self.store.stamp()
 
     def announce_call(self, call: dict, seq: int | None = None) -> dict:
         """Tell displays and boards of a call at once (snapshots follow, coalesced); returns the

@@ -117,6 +117,15 @@ class Store:
         """Run `fn(db, *args, **kwargs)` in a committed transaction; return its result or raise."""
         return self.wait(self.submit(fn, *args, **kwargs))
 
+    def write_versioned(self, fn: Callable[..., Any], *args, **kwargs) -> tuple[Any, int]:
+        """`write()`, and the version of the commit that made the change."""
+        fut = self.submit(fn, *args, **kwargs)
+        return self.wait(fut), fut.version
+
+    def stamp(self, seq: int | None = None) -> dict:
+        """`{"boot", "seq"}`: what a push built now reflects at least (docs/protocol.md, "Versions")."""
+        return {"boot": self.boot, "seq": self.version if seq is None else seq}
+
     @staticmethod
     def wait(future: Future) -> Any:
         """How a caller waits for its write; the server's runtime replaces it (under gevent, a

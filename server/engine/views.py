@@ -18,9 +18,9 @@ def waiting_counts(db: Database, day: str) -> dict[str, int]:
 def recent_calls(db: Database, cfg: EngineConfig, limit: int) -> list[dict]:
     """The last calls (newest first), recalls included."""
     rows = db.query(
-        """SELECT c.*, s.name_vi AS service_name FROM calls c JOIN services s ON s.code = c.service
-           ORDER BY c.id DESC LIMIT ?""", [limit])
-    return [{"id": r["id"], "code": r["code"], "counter": r["counter"], "service": r["service"],
+        """SELECT c.*, s.name_vi AS service_name, t.priority FROM calls c JOIN services s ON s.code = c.service
+           JOIN tickets t ON t.id = c.ticket_id ORDER BY c.id DESC LIMIT ?""", [limit])
+    return [{"id": r["id"], "code": r["code"], "counter": r["counter"], "priority": bool(r["priority"]), "service": r["service"],
              "service_name": r["service_name"], "recall": bool(r["recall"]), "at": cfg.iso(r["at"])}
             for r in rows]
 

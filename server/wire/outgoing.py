@@ -158,6 +158,7 @@ class RecentCall(OutModel):
     id: int = Field(description="The call's id, as in `called`: a page shows each call once")
     code: str = Field(description="The number called")
     counter: int = Field(description="The counter")
+    priority: bool = Field(description="A priority ticket (ƯU TIÊN)")
     service: str = Field(description="Service code")
     service_name: str = Field(description="Service name")
     recall: bool = Field(description="A recall")

@@ -103,3 +103,27 @@ def test_board_snapshot_and_live_updates(app, socketio, client, center, engine):
         raise AssertionError(f"no up-to-date board update: {received}")
     # The call itself reaches the board at once, as `called`.
     assert [m["args"][0]["code"] for m in received if m["name"] == "called"] == ["A001"]
+
+
+def test_calls_and_snapshots_carry_versions_and_ids(app, socketio, client, center, engine, qms):
+    """`called` carries its calls row id and the version of the commit that made it; every
+    snapshot carries the version read before it was built (docs/protocol.md, "Versions")."""
+    engine.issue("A")
+    display = socketio.test_client(app, namespace="/display")
+    board = socketio.test_client(app, namespace="/board", auth={"token": center["users"]["boss"]["api_token"]})
+    first = display.get_received("/display")[0]["args"][0]
+    assert first["v"] == {"boot": qms.store.boot, "seq": qms.store.version}
+    assert board.get_received("/board")[0]["args"][0]["v"]["boot"] == qms.store.boot
+    auth = {"Authorization": f"Bearer {center['users']['officer1']['api_token']}"}
+    r = client.post("/api/counters/1/next", headers=auth)
+    call = r.get_json()["result"]["call"]
+    row = qms.store.read().execute("SELECT id FROM calls WHERE code = 'A001'").fetchone()
+    assert call["id"] == row[0] and call["v"]["boot"] == qms.store.boot
+    assert first["v"]["seq"] < call["v"]["seq"] <= qms.store.version
+    called = [m["args"][0] for m in display.get_received("/display") if m["name"] == "called"]
+    assert [(c["id"], c["v"]) for c in called] == [(call["id"], call["v"])]
+    snaps = _wait_for(display, "/display", "snapshot")
+    latest = snaps[-1]["args"][0]
+    assert latest["v"]["seq"] >= call["v"]["seq"] and latest["recent_calls"][0]["id"] == call["id"]
+    view = client.get("/api/counters/1", headers=auth).get_json()["counter"]
+    assert view["v"]["boot"] == qms.store.boot and view["v"]["seq"] >= call["v"]["seq"]

@@ -302,3 +302,28 @@ def test_closed_store_refuses_writes(tmp_path):
     s.close()
     with pytest.raises(errors.StorageError):
         s.write(lambda db: None)
+
+
+def test_version_grows_by_one_per_committed_batch_and_is_set_before_anyone_hears(store, tmp_path):
+    start = store.version
+    assert isinstance(start, int) and isinstance(store.boot, str) and len(store.boot) >= 8
+    seen_by_hook = []
+    store.on_commit.append(lambda: seen_by_hook.append(store.version))
+    result, v = store.write_versioned(_insert, "t-a")
+    assert result == "t-a" and v == start + 1 == store.version and seen_by_hook == [v]
+    # Jobs of one batch share its version; the next batch gets the next one.
+    gate = Gate(store)
+    futures = [store.submit(_insert, f"t-b{i}") for i in range(5)]
+    gate.open()
+    assert [f.result(10) for f in futures] and {f.version for f in futures} == {start + 3}
+    assert store.version == start + 3
+    # A job that fails alone commits nothing: the version does not move.
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write(_insert, "t-a")
+    assert store.version == start + 3
+    assert store.stamp() == {"boot": store.boot, "seq": start + 3}
+    other = Store(tmp_path / "other.db")
+    try:
+        assert other.boot != store.boot and other.version == 0
+    finally:
+        other.close()

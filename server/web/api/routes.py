@@ -72,7 +72,10 @@ def counter_view(number: int):
         _officer_at(who, number)
     # The console's view: the counter's plus the officer's own figures for today (ratings only
     # once their window has closed, as totals).
-    return jsonify({"ok": True, "counter": officer.console_view(qms().store.read(), qms().cfg(), qms().now(), number)})
+    services = qms()
+    v = services.version()
+    view = officer.console_view(services.store.read(), services.cfg(), services.now(), number)
+    return jsonify({"ok": True, "counter": {**view, "v": v}})
 
 
 @bp.post("/api/counters/<int:number>/sign-in")

@@ -19,7 +19,8 @@ from .namespace import ROLES, snapshot
 
 
 def strings() -> dict:
-    """The board's words for its script, in the page's language."""
+    """The board's words for its script, in the page's language; placeholders are QMS.fmt's
+    `{name}` (server/static/qms.js), not Python's."""
     return {
         "open": _("Đang mở"), "paused": _("Tạm nghỉ"), "no_officer": _("Chưa có cán bộ"),
         "idle": _("Đang trống"), "called": _("Đã gọi"), "serving": _("Đang phục vụ"),
@@ -28,22 +29,23 @@ def strings() -> dict:
                     "offline": _("Máy in mất kết nối"), "none": _("Không có máy in")},
         "roles": {"ticket": _("Máy lấy số"), "rating": _("Đánh giá"), "display": _("Màn hình"),
                   "counter": _("Bàn phím quầy")},
-        "ack": _("Đã biết"), "acked_by": _("Đã xác nhận: %(who)s lúc %(at)s"),
-        "closed_at": _("Tự đóng lúc %(at)s"), "opened_at": _("Từ %(at)s"),
+        "ack": _("Đã biết"), "acked_by": _("Đã xác nhận: {who} lúc {at}"),
+        "closed_at": _("Tự đóng lúc {at}"), "opened_at": _("Từ {at}"),
         "no_alerts": _("Không có cảnh báo."),
         "alert": {
-            "low_ratings": _("Quầy %(counter)s: %(low)s/%(n)s đánh giá không hài lòng trong %(window_min)s phút"),
-            "long_wait": _("%(service_name)s: số %(code)s đã chờ quá %(limit_min)s phút"),
-            "device_offline": _("Thiết bị %(name)s mất kết nối từ %(last_seen)s"),
-            "paper_out": _("Thiết bị %(name)s: máy in hết giấy"),
-            "stray_presses": _("Thiết bị %(device)s (quầy %(counter)s): %(n)s lần bấm không gắn với phiếu nào trong %(window_min)s phút"),
+            "low_ratings": _("Quầy {counter}: {low}/{n} đánh giá không hài lòng trong {window_min} phút"),
+            "long_wait": _("{service_name}: số {code} đã chờ quá {limit_min} phút"),
+            "device_offline": _("Thiết bị {name} mất kết nối từ {last_seen}"),
+            "paper_out": _("Thiết bị {name}: máy in hết giấy"),
+            "stray_presses": _("Thiết bị {device} (quầy {counter}): {n} lần bấm không gắn với phiếu nào trong {window_min} phút"),
         },
-        "officer_suffix": _(" — cán bộ %(officer)s"),
+        "officer_suffix": _(" — cán bộ {officer}"),
         "link_ok": _("Đang cập nhật trực tiếp"), "link_lost": _("Mất kết nối — đang thử lại…"),
         "refused": _("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."),
-        "ack_failed": _("Không xác nhận được cảnh báo: %(msg)s"),
-        "minutes": _("%(n)s phút"), "none": "—", "recall": _("gọi lại"), "waiting_n": _("%(n)s đang chờ"),
-        "since": _("từ %(at)s"),
+        "ack_failed": _("Không xác nhận được cảnh báo: {msg}"),
+        "minutes": _("{n} phút"), "none": "—", "recall": _("gọi lại"), "waiting_n": _("{n} đang chờ"),
+        "since": _("từ {at}"), "to_counter": _("quầy {counter}"),
+        "rating_note": _("Đánh giá được tính {n} · tỷ lệ phản hồi {rate} · bấm không gắn phiếu {stray} · bấm trùng {dup}"),
     }
 
 

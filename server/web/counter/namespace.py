@@ -72,8 +72,9 @@ class CounterPusher:
     def push(self, number: int, sid: str | None = None) -> None:
         """Send the counter's view to its room (or to one new connection) and announce ratings."""
         with self._lock:
+            v = self.qms.version()  # before the view is built: it shows at least this commit
             db, cfg, now = self.qms.store.read(), self.qms.cfg(), self.qms.now()
-            data = {**officer.console_view(db, cfg, now, number), "v": self.qms.version()}
+            data = {**officer.console_view(db, cfg, now, number), "v": v}
             self.socketio.emit(events.COUNTER_UPDATE, data, namespace=events.COUNTER, to=sid or room(number))
             officer_id = data["officer"]["id"] if data["officer"] else None
             shown = data["today"]["ratings_counted"] if data["today"] else 0

@@ -1,46 +1,27 @@
 /* The supervisors' live board: renders each snapshot pushed on the /board namespace.
    Timers (how long a number has been in hand, the longest wait) tick every second from the
-   server's clock, so a board whose computer clock is wrong still shows the right durations. */
+   server's clock, so a board whose computer clock is wrong still shows the right durations.
+   Shared helpers (DOM, formats, the connection, snapshot versions) come from QMS (../qms.js);
+   everything is built as elements, never as HTML text. */
 (function () {
   "use strict";
-  var boot = JSON.parse(document.getElementById("boot").textContent);
-  var T = JSON.parse(document.getElementById("strings").textContent);
+  var $ = QMS.$, el = QMS.el, fill = QMS.fill, fmt = QMS.fmt;
+  var boot = QMS.json("boot");
+  var T = QMS.json("strings");
   var lang = boot.lang === "en" ? "en" : "vi";
-  var state = { snap: boot.snapshot, offset: 0, online: false, refused: false };
+  var L = QMS.locale(lang);
+  var clock = QMS.ServerClock();
+  var state = { snap: null, online: false, refused: false };
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var link = null;  // the /board connection (QMS.connect)
+  var versions = QMS.Versions();  // the page's own snapshot until the socket connects
 
-  function $(id) { return document.getElementById(id); }
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-  function fmt(template, params) {
-    return String(template).replace(/%\((\w+)\)s/g, function (_, k) { return params[k] == null ? "—" : params[k]; });
-  }
-  function num(n, digits) {
-    if (n == null) return T.none;
-    return Number(n).toLocaleString(lang === "en" ? "en-GB" : "vi-VN",
-      { maximumFractionDigits: digits == null ? 0 : digits, minimumFractionDigits: 0 });
-  }
-  function pct(n) { return n == null ? T.none : num(n, 1) + " %"; }
-  function mins(s) { return s == null ? T.none : num(s / 60, 1); }
+  function num(n, digits) { return n == null ? T.none : L.num(n, digits); }
+  function pct(n) { return n == null ? T.none : L.pct(n, 1); }
+  function mins(s) { return s == null ? T.none : L.num(s / 60, 1); }
   function minutes(s) { return s == null ? T.none : fmt(T.minutes, { n: mins(s) }); }
-  function clock(s) {
-    if (s == null) return T.none;
-    s = Math.max(0, Math.floor(s));
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    var mm = (h ? String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
-    return h ? h + ":" + mm : mm;
-  }
-  function serverNow() { return Date.now() + state.offset; }
-  function since(iso) { return iso ? (serverNow() - Date.parse(iso)) / 1000 : null; }
-  function hhmm(iso, seconds) {
-    if (!iso) return T.none;
-    var opts = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: state.snap.timezone };
-    if (seconds) opts.second = "2-digit";
-    return new Date(Date.parse(iso)).toLocaleTimeString(lang === "en" ? "en-GB" : "vi-VN", opts);
-  }
+  function clockText(s) { return s == null ? T.none : L.duration(s); }
+  function hhmm(iso, seconds) { return iso ? L.time(iso, state.snap.timezone, seconds) : T.none; }
 
   function alertText(a) {
     var data = {};
@@ -51,23 +32,27 @@
     if (a.kind === "low_ratings" && a.data.officer) text += fmt(T.officer_suffix, a.data);
     return text;
   }
+  function ackedBy(a) {
+    return a.acked_at ? " · " + fmt(T.acked_by, { who: a.acked_by_name || a.acked_by, at: hhmm(a.acked_at) }) : "";
+  }
   function renderAlerts(list) {
     var open = list.filter(function (a) { return a.open; });
     var closed = list.filter(function (a) { return !a.open; });
     $("alert-count").textContent = open.length ? String(open.length) : "";
-    $("alerts").innerHTML = open.length ? open.map(function (a) {
-      var meta = fmt(T.opened_at, { at: hhmm(a.opened_at, true) });
-      if (a.acked_at) meta += " · " + fmt(T.acked_by, { who: esc(a.acked_by_name || a.acked_by), at: hhmm(a.acked_at) });
-      return '<li class="alert' + (a.acked_at ? " acked" : "") + '" data-id="' + a.id + '" data-kind="' + a.kind + '">' +
-        '<span class="text">' + esc(alertText(a)) + '</span><span class="meta">' + meta + "</span>" +
-        (a.acked_at ? "" : '<button type="button" class="ack" data-ack="' + a.id + '">' + esc(T.ack) + "</button>") + "</li>";
-    }).join("") : '<li class="empty">' + esc(T.no_alerts) + "</li>";
-    $("closed-alerts").innerHTML = closed.map(function (a) {
-      var meta = fmt(T.opened_at, { at: hhmm(a.opened_at) }) + " · " + fmt(T.closed_at, { at: hhmm(a.closed_at) });
-      if (a.acked_at) meta += " · " + fmt(T.acked_by, { who: esc(a.acked_by_name || a.acked_by), at: hhmm(a.acked_at) });
-      return '<li class="alert closed" data-id="' + a.id + '" data-kind="' + a.kind + '"><span class="text">' +
-        esc(alertText(a)) + '</span><span class="meta">' + meta + "</span></li>";
-    }).join("");
+    fill($("alerts"), open.length ? open.map(function (a) {
+      return el("li", { cls: "alert" + (a.acked_at ? " acked" : ""), data: { id: a.id, kind: a.kind } }, [
+        el("span", "text", alertText(a)),
+        el("span", "meta", fmt(T.opened_at, { at: hhmm(a.opened_at, true) }) + ackedBy(a)),
+        a.acked_at ? null : el("button", { type: "button", cls: "ack", attrs: { "data-ack": a.id } }, T.ack)
+      ]);
+    }) : el("li", "empty", T.no_alerts));
+    fill($("closed-alerts"), closed.map(function (a) {
+      return el("li", { cls: "alert closed", data: { id: a.id, kind: a.kind } }, [
+        el("span", "text", alertText(a)),
+        el("span", "meta", fmt(T.opened_at, { at: hhmm(a.opened_at) }) + " · " +
+           fmt(T.closed_at, { at: hhmm(a.closed_at) }) + ackedBy(a))
+      ]);
+    }));
     $("closed-alerts-box").hidden = !closed.length;
   }
 
@@ -82,40 +67,43 @@
     $("k-satisfaction").textContent = pct(t.satisfaction_rate);
     var labels = th.rating_labels || {};
     var total = t.ratings_counted || 0;
-    $("levels").innerHTML = ["5", "4", "3", "2", "1"].map(function (s) {
-      var n = t.ratings[s] || 0;
-      if (!n) return "";
-      return '<div class="lv' + s + '" style="flex:' + n + '" title="' + esc(labels[s] || s) + ": " + n + '">' + n + "</div>";
-    }).join("");
-    $("k-rating-note").textContent = (lang === "en"
-      ? "Ratings counted " + num(total) + " · response rate " + pct(t.response_rate) + " · presses not linked to a ticket " + num(t.unattributed) + " · repeated presses " + num(t.duplicates)
-      : "Đánh giá được tính " + num(total) + " · tỷ lệ phản hồi " + pct(t.response_rate) + " · bấm không gắn phiếu " + num(t.unattributed) + " · bấm trùng " + num(t.duplicates));
+    fill($("levels"), ["5", "4", "3", "2", "1"].filter(function (s) { return t.ratings[s]; }).map(function (s) {
+      var n = t.ratings[s];
+      return el("div", { cls: "lv" + s, title: (labels[s] || s) + ": " + n, style: { flex: String(n) } }, String(n));
+    }));
+    $("k-rating-note").textContent = fmt(T.rating_note, {
+      n: num(total), rate: pct(t.response_rate), stray: num(t.unattributed), dup: num(t.duplicates) });
     $("levels").title = total ? "" : T.none;
   }
 
   function renderCounters(list) {
-    $("counters").innerHTML = list.map(function (c) {
+    fill($("counters"), list.map(function (c) {
       var t = c.ticket;
-      var cls = "counter " + c.state + (t ? " busy" : "");
-      return '<div class="' + cls + '" id="counter-' + c.number + '" data-number="' + c.number + '">' +
-        '<div class="head"><span>' + esc(c.name) + '</span><span class="state">' + esc(c.state === "paused" ? T.paused : T.open) + "</span></div>" +
-        '<div class="code' + (t ? "" : " none") + '">' + esc(t ? t.code : "—") + "</div>" +
-        (t ? '<div class="held" data-since="' + esc(t.called_at) + '" data-label="' + esc(t.state === "serving" ? T.serving : T.called) + '"></div>'
-           : '<div class="held">' + esc(T.idle) + "</div>") +
-        '<div class="officer' + (c.officer ? "" : " none") + '">' + esc(c.officer ? c.officer.name : T.no_officer) + "</div>" +
-        '<div class="svc">' + esc(c.service_names.join(", ")) + " · " + esc(fmt(T.waiting_n, { n: num(c.waiting) })) + "</div></div>";
-    }).join("");
+      return el("div", { cls: "counter " + c.state + (t ? " busy" : ""), id: "counter-" + c.number, data: { number: c.number } }, [
+        el("div", "head", [el("span", null, c.name), el("span", "state", c.state === "paused" ? T.paused : T.open)]),
+        el("div", "code" + (t ? "" : " none"), t ? t.code : "—"),
+        t ? el("div", { cls: "held", attrs: { "data-since": t.called_at, "data-label": t.state === "serving" ? T.serving : T.called } })
+          : el("div", "held", T.idle),
+        el("div", "officer" + (c.officer ? "" : " none"), c.officer ? c.officer.name : T.no_officer),
+        el("div", "svc", c.service_names.join(", ") + " · " + fmt(T.waiting_n, { n: num(c.waiting) }))
+      ]);
+    }));
   }
+
+  function cell(cls, text) { return el("td", cls, text == null ? "" : String(text)); }
 
   function renderServices(list, th) {
     var limit = (th.alert_wait_min || 30) * 60;
-    $("services").tBodies[0].innerHTML = list.map(function (s) {
-      return '<tr data-code="' + esc(s.code) + '"><td>' + esc(lang === "en" ? (s.name_en || s.name) : s.name) + "</td>" +
-        '<td class="n">' + num(s.waiting) + "</td>" +
-        '<td class="n longest" data-since="' + esc(s.oldest_issued_at || "") + '" data-limit="' + limit + '">' + clock(s.longest_wait_s) + "</td>" +
-        '<td class="n">' + (s.waiting || s.eta_minutes ? fmt(T.minutes, { n: num(s.eta_minutes) }) : T.none) + "</td>" +
-        '<td class="n">' + num(s.issued) + '</td><td class="n">' + num(s.served) + "</td></tr>";
-    }).join("");
+    fill($("services").tBodies[0], list.map(function (s) {
+      return el("tr", { data: { code: s.code } }, [
+        cell(null, lang === "en" ? (s.name_en || s.name) : s.name),
+        cell("n", num(s.waiting)),
+        el("td", { cls: "n longest", attrs: { "data-since": s.oldest_issued_at || "", "data-limit": limit } },
+           clockText(s.longest_wait_s)),
+        cell("n", s.waiting || s.eta_minutes ? fmt(T.minutes, { n: num(s.eta_minutes) }) : T.none),
+        cell("n", num(s.issued)), cell("n", num(s.served))
+      ]);
+    }));
   }
 
   function satClass(rate) {
@@ -123,36 +111,42 @@
     return rate >= 80 ? "good" : rate >= 60 ? "warn" : "bad";
   }
   function renderOfficers(list) {
-    $("officers").tBodies[0].innerHTML = list.map(function (o) {
-      return '<tr data-officer="' + esc(o.username) + '"><td>' + esc(o.name) + '</td><td class="n">' + (o.counter || T.none) + "</td>" +
-        '<td class="n">' + num(o.served) + '</td><td class="n">' + minutes(o.avg_service_s) + "</td>" +
-        ["5", "4", "3", "2", "1"].map(function (s) { return '<td class="n">' + num(o.ratings[s]) + "</td>"; }).join("") +
-        '<td class="n sat ' + satClass(o.satisfaction_rate) + '">' + pct(o.satisfaction_rate) + ' <small>(' + num(o.ratings_counted) + ")</small></td>" +
-        '<td class="n' + (o.unattributed ? " warn" : "") + '">' + num(o.unattributed) + '</td><td class="n">' + num(o.duplicates) + "</td></tr>";
-    }).join("");
+    fill($("officers").tBodies[0], list.map(function (o) {
+      return el("tr", { data: { officer: o.username } }, [
+        cell(null, o.name), cell("n", o.counter || T.none), cell("n", num(o.served)), cell("n", minutes(o.avg_service_s))
+      ].concat(["5", "4", "3", "2", "1"].map(function (s) { return cell("n", num(o.ratings[s])); })).concat([
+        el("td", "n sat " + satClass(o.satisfaction_rate), [pct(o.satisfaction_rate) + " ",
+                                                             el("small", null, "(" + num(o.ratings_counted) + ")")]),
+        cell("n" + (o.unattributed ? " warn" : ""), num(o.unattributed)), cell("n", num(o.duplicates))
+      ]));
+    }));
   }
 
   function renderDevices(list) {
-    $("devices").tBodies[0].innerHTML = list.map(function (d) {
-      var conn = d.online ? '<span class="pill on conn">' + esc(T.online) + "</span>"
-        : '<span class="pill ' + (d.last_seen ? "off" : "never") + ' conn">' + esc(d.last_seen ? T.offline : T.never) + "</span>";
+    fill($("devices").tBodies[0], list.map(function (d) {
+      var conn = d.online ? el("span", "pill on conn", T.online)
+        : el("span", "pill " + (d.last_seen ? "off" : "never") + " conn", d.last_seen ? T.offline : T.never);
       var printer = d.printer ? T.printer[d.printer] || d.printer : T.none;
       var pcls = { paper_low: "warn", paper_out: "bad", offline: "bad" }[d.printer] || "";
       var roles = d.roles.map(function (r) { return T.roles[r] || r; }).join(", ");
-      var seen = !d.online && d.last_seen ? ' <small class="seen">' + esc(fmt(T.since, { at: hhmm(d.last_seen, true) })) + "</small>" : "";
-      return '<tr id="device-' + esc(d.id) + '" class="' + (d.online ? "online" : "offline") + '"><td title="' + esc(d.id + " · " + roles) + '">' +
-        esc(d.name || d.id) + "</td>" +
-        '<td class="n">' + (d.counter || T.none) + "</td><td>" + conn + seen + "</td>" +
-        '<td class="printer">' + (pcls ? '<span class="pill ' + pcls + '">' + esc(printer) + "</span>" : esc(printer)) + "</td>" +
-        '<td class="n outbox' + (d.outbox ? " warn" : "") + '">' + (d.outbox == null ? T.none : num(d.outbox)) + "</td></tr>";
-    }).join("");
+      var seen = !d.online && d.last_seen ? [" ", el("small", "seen", fmt(T.since, { at: hhmm(d.last_seen, true) }))] : null;
+      return el("tr", { id: "device-" + d.id, cls: d.online ? "online" : "offline" }, [
+        el("td", { title: d.id + " · " + roles }, d.name || d.id),
+        cell("n", d.counter || T.none),
+        el("td", null, [conn, seen]),
+        el("td", "printer", pcls ? el("span", "pill " + pcls, printer) : printer),
+        cell("n outbox" + (d.outbox ? " warn" : ""), d.outbox == null ? T.none : num(d.outbox))
+      ]);
+    }));
   }
 
   function renderCalls(list) {
-    $("calls").innerHTML = list.map(function (c) {
-      return "<li><b>" + esc(c.code) + "</b> → " + esc(lang === "en" ? "counter " : "quầy ") + c.counter +
-        ' <small>' + hhmm(c.at, true) + (c.recall ? " · " + esc(T.recall) : "") + "</small></li>";
-    }).join("");
+    fill($("calls"), list.map(function (c) {
+      return el("li", { data: { id: c.id } }, [
+        el("b", null, c.code), " → " + fmt(T.to_counter, { counter: c.counter }) + " ",
+        el("small", null, hhmm(c.at, true) + (c.recall ? " · " + T.recall : ""))
+      ]);
+    }));
   }
 
   function render() {
@@ -172,35 +166,34 @@
 
   function tick() {
     var s = state.snap;
-    if (s && s.timezone) {
-      $("clock").textContent = new Date(serverNow()).toLocaleTimeString("vi-VN",
-        { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: s.timezone });
-    }
-    document.querySelectorAll(".counter .held[data-since]").forEach(function (el) {
-      var secs = since(el.getAttribute("data-since"));
-      el.textContent = el.getAttribute("data-label") + " " + clock(secs);
-      el.classList.toggle("long", secs > 20 * 60);
+    if (s && s.timezone) $("clock").textContent = L.time(clock.now(), s.timezone, true);
+    document.querySelectorAll(".counter .held[data-since]").forEach(function (node) {
+      var secs = clock.since(node.getAttribute("data-since"));
+      node.textContent = node.getAttribute("data-label") + " " + clockText(secs);
+      node.classList.toggle("long", secs > 20 * 60);
     });
-    document.querySelectorAll("td.longest[data-since]").forEach(function (el) {
-      var iso = el.getAttribute("data-since");
-      if (!iso) { el.textContent = T.none; return; }
-      var secs = since(iso);
-      el.textContent = clock(secs);
-      el.classList.toggle("bad", secs > Number(el.getAttribute("data-limit")));
+    document.querySelectorAll("td.longest[data-since]").forEach(function (node) {
+      var iso = node.getAttribute("data-since");
+      if (!iso) { node.textContent = T.none; return; }
+      var secs = clock.since(iso);
+      node.textContent = clockText(secs);
+      node.classList.toggle("bad", secs > Number(node.getAttribute("data-limit")));
     });
   }
 
   function setLink(online) {
     state.online = online;
-    var link = $("link");
-    link.textContent = online ? T.link_ok : T.link_lost;
-    link.classList.toggle("online", online);
+    var box = $("link");
+    box.textContent = online ? T.link_ok : T.link_lost;
+    box.classList.toggle("online", online);
     $("lost").hidden = online && !state.refused;
     if (!online) $("lost").textContent = state.refused ? T.refused : T.link_lost;
   }
 
+  // A snapshot replaces the shown one unless it is older (QMS.Versions).
   function apply(snap) {
-    state.offset = snap.now_ts * 1000 - Date.now();
+    if (!snap || !versions.accept(snap.v)) return;
+    clock.sync(snap.now_ts * 1000, 0);
     state.snap = snap;
     render();
   }
@@ -224,16 +217,17 @@
     });
   });
 
-  if (state.snap) apply(state.snap);
-  var socket = io("/board", { transports: ["websocket"] });
-  socket.on("connect", function () { state.refused = false; setLink(true); });
-  socket.on("disconnect", function () { setLink(false); });
-  socket.on("connect_error", function (err) {
-    if (err && err.message === "unauthorized") state.refused = true;
-    setLink(false);
+  apply(boot.snapshot);
+  link = QMS.connect("/board", {
+    onStatus: function (online, reason) {
+      if (online) state.refused = false;
+      else if (reason === "unauthorized") state.refused = true;
+      setLink(online);
+    }
   });
-  socket.on("board", apply);
-  socket.on("called", function (call) {
+  versions = link.versions;
+  link.on("board", apply);
+  link.on("called", function (call) {
     var card = $("counter-" + call.counter);
     if (card) { card.classList.add("flash"); setTimeout(function () { card.classList.remove("flash"); }, 1500); }
   });

@@ -3,48 +3,30 @@
  * The view comes live over Socket.IO (/counter); actions go to POST /api/counters/<n>/<action>
  * with a request id. An action whose answer was lost is sent again with the same id, so the
  * server applies it once. While the socket is down the console refuses to act.
+ * Shared helpers (DOM, formats, the connection, snapshot versions) come from QMS (../qms.js).
  */
 (function () {
   "use strict";
 
-  var boot = JSON.parse(document.getElementById("boot").textContent);
-  var T = JSON.parse(document.getElementById("strings").textContent);
+  var $ = QMS.$, el = QMS.el, fmt = QMS.fmt;
+  var boot = QMS.json("boot");
+  var T = QMS.json("strings");
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var en = boot.lang === "en";
+  var L = QMS.locale(boot.lang);
+  var clock = QMS.ServerClock();
+  var link = null;  // the /counter connection (QMS.connect)
 
   var state = {
     view: null,       // the last counter view pushed by the server
     online: false,    // the /counter socket is connected
     pending: null,    // {action, body, inflight} while an action awaits its answer
-    offset: 0,        // server clock minus this PC's clock (ms), for the timer
     panel: null,      // "finish" | "transfer" | null
     gone: false       // the officer is no longer signed in at this counter
   };
 
   var KEYS = { g: "next", l: "recall", b: "serve", h: "finish", v: "no-show", c: "transfer", t: "pause-toggle" };
 
-  function $(id) { return document.getElementById(id); }
-
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? "" : values[k]; });
-  }
-
-  // A random (version 4) UUID. crypto.randomUUID() exists only on https or localhost, and a
-  // center's LAN serves plain http, so build it from getRandomValues.
-  function uuid4() {
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x < 16 ? "0" : "") + x.toString(16); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  function mmss(seconds) {
-    seconds = Math.max(0, Math.floor(seconds));
-    var m = Math.floor(seconds / 60), s = seconds % 60;
-    return (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
-  }
 
   function serviceName(item) { return (en && item.name_en) ? item.name_en : item.name; }
 
@@ -118,72 +100,43 @@
     if (!v || !v.ticket) return;
     var t = v.ticket;
     var since = t.state === "serving" && t.started_ts ? t.started_ts : t.called_ts;
-    $("ticket-timer").textContent = mmss((Date.now() + state.offset) / 1000 - since);
+    $("ticket-timer").textContent = L.mmss(clock.now() / 1000 - since);
   }
 
   function renderQueues(v) {
-    $("waiting-total").textContent = v.waiting;
-    var box = $("queues");
-    box.textContent = "";
-    v.queues.forEach(function (q) {
-      var div = document.createElement("div");
-      div.className = "queue";
-      div.dataset.service = q.service;
-      var head = document.createElement("div");
-      head.className = "queue-head";
-      head.textContent = serviceName(q) + " — " + q.waiting + " " + T.waiting;
-      div.appendChild(head);
-      var list = document.createElement("div");
-      list.className = "chips";
-      q.next.forEach(function (n) {
-        var chip = document.createElement("span");
-        chip.className = "chip" + (n.priority ? " prio" : "");
-        chip.textContent = n.code;
-        if (n.priority) chip.title = T.priority;
-        list.appendChild(chip);
-      });
-      div.appendChild(list);
-      box.appendChild(div);
-    });
+    $("waiting-total").textContent = L.num(v.waiting);
+    QMS.fill($("queues"), v.queues.map(function (q) {
+      return el("div", { cls: "queue", data: { service: q.service } }, [
+        el("div", "queue-head", serviceName(q) + " — " + L.num(q.waiting) + " " + T.waiting),
+        el("div", "chips", q.next.map(function (n) {
+          return el("span", { cls: "chip" + (n.priority ? " prio" : ""), title: n.priority ? T.priority : null }, n.code);
+        }))
+      ]);
+    }));
   }
 
   function renderNoShows(v) {
-    var ul = $("noshows");
-    ul.textContent = "";
     $("noshow-card").hidden = !v.no_shows.length;
-    v.no_shows.forEach(function (n) {
-      var li = document.createElement("li");
-      var code = document.createElement("span");
-      code.className = "chip";
-      code.textContent = n.code;
-      var btn = document.createElement("button");
-      btn.textContent = T.requeue;
-      btn.className = "small";
+    QMS.fill($("noshows"), v.no_shows.map(function (n) {
+      var btn = el("button", "small", T.requeue);
       btn.disabled = !canAct();
       btn.addEventListener("click", function () { act("requeue", { ticket: n.id }); });
-      li.appendChild(code);
-      li.appendChild(btn);
-      ul.appendChild(li);
-    });
+      return el("li", null, [el("span", "chip", n.code), btn]);
+    }));
   }
 
   function renderToday(t) {
     if (!t) return;
-    $("served").textContent = t.served;
-    $("avg").textContent = t.avg_service_s == null ? "—" : mmss(t.avg_service_s);
-    $("noshow-count").textContent = t.no_show;
-    $("ratings-count").textContent = t.ratings_counted;
-    $("rate").textContent = t.satisfaction_rate == null ? "—" :
-      t.satisfaction_rate.toLocaleString(en ? "en" : "vi", { maximumFractionDigits: 1 }) + " %";
-    var ul = $("levels");
-    ul.textContent = "";
-    ["5", "4", "3", "2", "1"].forEach(function (score) {
-      if (!t.ratings[score] && !boot.labels[score]) return;
-      var li = document.createElement("li");
-      li.dataset.score = score;
-      li.textContent = (boot.labels[score] || score) + ": " + t.ratings[score];
-      ul.appendChild(li);
-    });
+    $("served").textContent = L.num(t.served);
+    $("avg").textContent = t.avg_service_s == null ? "—" : L.mmss(t.avg_service_s);
+    $("noshow-count").textContent = L.num(t.no_show);
+    $("ratings-count").textContent = L.num(t.ratings_counted);
+    $("rate").textContent = L.pct(t.satisfaction_rate);
+    QMS.fill($("levels"), ["5", "4", "3", "2", "1"].filter(function (score) {
+      return t.ratings[score] || boot.labels[score];
+    }).map(function (score) {
+      return el("li", { data: { score: score } }, (boot.labels[score] || score) + ": " + L.num(t.ratings[score] || 0));
+    }));
   }
 
   function message(text, kind) {
@@ -193,11 +146,11 @@
   }
 
   function toast(text) {
-    var el = $("toast");
-    el.textContent = text;
-    el.hidden = false;
+    var box = $("toast");
+    box.textContent = text;
+    box.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { el.hidden = true; }, 6000);
+    toast.timer = setTimeout(function () { box.hidden = true; }, 6000);
   }
 
   // -- panels (finish with a dossier code, transfer pick list) ------------------------------
@@ -209,17 +162,12 @@
       $("dossier").value = "";
       $("dossier").focus();
     } else {
-      var list = $("transfer-list");
-      list.textContent = "";
-      transferTargets(state.view).forEach(function (s, i) {
-        var btn = document.createElement("button");
-        btn.type = "button";
-        btn.dataset.service = s.code;
-        btn.innerHTML = "<kbd>" + (i + 1) + "</kbd> ";
-        btn.appendChild(document.createTextNode(serviceName(s)));
+      QMS.fill($("transfer-list"), transferTargets(state.view).map(function (s, i) {
+        var btn = el("button", { type: "button", data: { service: s.code } },
+                     [el("kbd", null, String(i + 1)), " ", serviceName(s)]);
         btn.addEventListener("click", function () { closePanel(); act("transfer", { service: s.code }); });
-        list.appendChild(btn);
-      });
+        return btn;
+      }));
       $("transfer-panel").hidden = false;
     }
   }
@@ -242,7 +190,7 @@
 
   function act(action, extra) {
     if (!canAct()) return;
-    var body = { id: uuid4() };
+    var body = { id: QMS.uuid4() };
     // Name the ticket in hand, so a stale screen cannot act on a ticket that has moved on.
     if (state.view.ticket && ["recall", "serve", "finish", "no-show", "transfer"].indexOf(action) >= 0) {
       body.ticket = state.view.ticket.id;
@@ -292,11 +240,12 @@
       .catch(function () { /* the next push brings it */ });
   }
 
-  // A view replaces the shown one unless it is older (a slow answer overtaken by a push).
+  // A view replaces the shown one unless it is older (a slow answer overtaken by a push): pushed
+  // and fetched views carry the same versions (QMS.Versions).
   function applyView(v) {
-    if (state.view && v.now_ts < state.view.now_ts) return;
+    if (!v || !link.versions.accept(v.v)) return;
     state.view = v;
-    state.offset = v.now_ts * 1000 - Date.now();
+    clock.sync(v.now_ts * 1000, 0);
     state.gone = !v.officer || v.officer.id !== boot.user.id;
     render();
   }
@@ -349,25 +298,24 @@
     press(action);
   });
 
-  var socket = io("/counter", { transports: ["websocket"], auth: { counter: boot.counter } });
-  socket.on("connect", function () {
-    state.online = true;
-    render();
-    if (state.pending) send();
+  link = QMS.connect("/counter", {
+    auth: { counter: boot.counter },
+    onStatus: function (online, reason) {
+      var was = state.online;
+      state.online = online;
+      if (online) {
+        render();
+        if (state.pending) send();
+        return;
+      }
+      if (was) closePanel();
+      if (reason === "forbidden" || reason === "unknown_counter") state.gone = true;
+      if (reason === "unauthorized") message(T.session_lost, "error");
+      render();
+    }
   });
-  socket.on("disconnect", function () {
-    state.online = false;
-    closePanel();
-    render();
-  });
-  socket.on("connect_error", function (err) {
-    state.online = false;
-    if (err && (err.message === "forbidden" || err.message === "unknown_counter")) state.gone = true;
-    if (err && err.message === "unauthorized") message(T.session_lost, "error");
-    render();
-  });
-  socket.on("counter", applyView);
-  socket.on("rating_received", function (r) {
+  link.on("counter", applyView);
+  link.on("rating_received", function (r) {
     toast(fmt(T.rating_received, { n: r.ratings_counted }));
   });
   setInterval(tick, 1000);
