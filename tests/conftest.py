@@ -232,3 +232,32 @@ def live_server(tmp_path):
     server = LiveServer(tmp_path).start()
     yield server
     server.stop()
+
+
+# -- no test writes a tracked file -------------------------------------------------------------
+
+def _tracked_changes() -> set[str] | None:
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                         capture_output=True, text=True)
+    return set(out.stdout.splitlines()) if out.returncode == 0 else None
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_TRACKED] = _tracked_changes()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before, after = session.config.stash.get(_TRACKED, None), _tracked_changes()
+    if before is None or after is None:
+        return  # not a git checkout
+    changed = sorted(after - before)
+    if changed:
+        session.config.get_terminal_writer().line(
+            "tests changed tracked files (screenshots belong in test-artifacts/): " + ", ".join(changed), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_TRACKED = pytest.StashKey[set]()

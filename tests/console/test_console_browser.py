@@ -223,8 +223,10 @@ def test_refusals_busy_counter_wrong_counter_paused_counter(context, server, bro
     expect(page.locator("#pause-label")).to_have_text("Tiếp tục")
     expect(page.locator("#ticket-service")).to_have_text("Quầy đang tạm nghỉ")
     expect(button(page, "next")).to_be_disabled()
+    keys, sent = page.evaluate("[window.qmsConsole.state.keys, window.qmsConsole.state.sent]")
     page.keyboard.press("g")
-    page.wait_for_timeout(300)
+    page.wait_for_function("n => window.qmsConsole.state.keys > n", arg=keys)  # the key was handled...
+    assert page.evaluate("window.qmsConsole.state.sent") == sent  # ...and sent nothing
     expect(page.locator("#ticket-code")).to_have_text("—")
     answer = page.evaluate("""async () => {
         const r = await fetch('/api/counters/1/next', {method: 'POST', headers: {'Content-Type': 'application/json',

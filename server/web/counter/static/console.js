@@ -22,8 +22,11 @@
     online: false,    // the /counter socket is connected
     pending: null,    // {action, body, inflight} while an action awaits its answer
     panel: null,      // "finish" | "transfer" | null
-    gone: false       // the officer is no longer signed in at this counter
+    gone: false,      // the officer is no longer signed in at this counter
+    keys: 0,          // shortcut keys handled, and actions sent: tests read them (window.qmsConsole)
+    sent: 0
   };
+  window.qmsConsole = { state: state };
 
   var KEYS = { g: "next", l: "recall", b: "serve", h: "finish", v: "no-show", c: "transfer", t: "pause-toggle" };
 
@@ -206,6 +209,7 @@
     var p = state.pending;
     if (!p || p.inflight) return;
     p.inflight = true;
+    state.sent += 1;
     fetch("/api/counters/" + boot.counter + "/" + p.action + "?lang=" + encodeURIComponent(boot.lang), {
       method: "POST",
       credentials: "same-origin",
@@ -282,6 +286,7 @@
 
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.altKey || e.metaKey || e.repeat) return;  // a held key acts once
+    state.keys += 1;
     if (state.panel) {
       if (e.key === "Escape") { e.preventDefault(); closePanel(); }
       if (state.panel === "transfer" && /^[1-9]$/.test(e.key)) {
