@@ -229,6 +229,42 @@ def m001_waiting_index(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS tickets_waiting ON tickets (state, day, service, priority)")
 
 
+@hotpath()
+def m002_waiting_counts(db: Database) -> None:
+    # How many tickets wait, per day, service and priority, kept by triggers in the same
+    # transaction as the ticket's change. Issuing a ticket reads how many are ahead, and every
+    # display snapshot the waiting count of each service: a count(*) over the waiting tickets
+    # grew with the queue (0.09 ms per issue with 10 waiting, 0.9 ms with 10,000); a row here
+    # costs the same whatever the queue.
+    for statement in (
+        """CREATE TABLE waiting (
+    day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (day, service, priority)
+) WITHOUT ROWID""",
+        """INSERT INTO waiting (day, service, priority, n)
+    SELECT day, service, priority, count(*) FROM tickets WHERE state = 'waiting' GROUP BY day, service, priority""",
+        """CREATE TRIGGER waiting_i AFTER INSERT ON tickets WHEN NEW.state = 'waiting' BEGIN
+    INSERT INTO waiting (day, service, priority, n) VALUES (NEW.day, NEW.service, NEW.priority, 1)
+        ON CONFLICT (day, service, priority) DO UPDATE SET n = n + 1;
+END""",
+        """CREATE TRIGGER waiting_u AFTER UPDATE OF state, service, priority, day ON tickets
+    WHEN OLD.state = 'waiting' OR NEW.state = 'waiting' BEGIN
+    UPDATE waiting SET n = n - 1
+        WHERE OLD.state = 'waiting' AND day = OLD.day AND service = OLD.service AND priority = OLD.priority;
+    INSERT INTO waiting (day, service, priority, n) SELECT NEW.day, NEW.service, NEW.priority, 1
+        WHERE NEW.state = 'waiting'
+        ON CONFLICT (day, service, priority) DO UPDATE SET n = n + 1;
+END""",
+        """CREATE TRIGGER waiting_d AFTER DELETE ON tickets WHEN OLD.state = 'waiting' BEGIN
+    UPDATE waiting SET n = n - 1 WHERE day = OLD.day AND service = OLD.service AND priority = OLD.priority;
+END""",
+    ):
+        db.execute(statement)
+
+
 # -- report roll-ups, their triggers and the indexes reports need -------------------------------
 
 TICKET_COLS = ("day", "service", "counter", "officer_id", "issued", "served", "no_show", "cancelled",

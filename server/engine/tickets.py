@@ -109,9 +109,8 @@ def status(db: Database, cfg: EngineConfig, ticket_id: str) -> dict:
 def waiting_ahead(db: Database, day: str, service: str, priority: bool) -> int:
     """Tickets of the service waiting before a new one (priority ones jump normal ones)."""
     extra = "AND priority = 1" if priority else ""
-    return sql.first(
-        db, f"SELECT count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? AND service = ? {extra}",
-        [day, service])["n"]
+    return sql.first(db, f"SELECT coalesce(sum(n), 0) AS n FROM waiting WHERE day = ? AND service = ? {extra}",
+                     [day, service])["n"]
 
 
 def average_service_minutes(db: Database, cfg: EngineConfig, service: str) -> float:

@@ -10,9 +10,8 @@ from .config import EngineConfig
 
 def waiting_counts(db: Database, day: str) -> dict[str, int]:
     """Waiting tickets per service today."""
-    return {r["service"]: r["n"] for r in db.query(
-        "SELECT service, count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? GROUP BY service",
-        [day])}
+    return {r["service"]: r["n"] for r in sql.rows(
+        db, "SELECT service, sum(n) AS n FROM waiting WHERE day = ? GROUP BY service HAVING sum(n) > 0", [day])}
 
 
 def recent_calls(db: Database, cfg: EngineConfig, limit: int) -> list[dict]:
@@ -75,8 +74,8 @@ def counter_view(db: Database, cfg: EngineConfig, now: float, number: int) -> di
                for r in db.query(
                    """SELECT code, priority, issued_at FROM tickets WHERE state = 'waiting' AND day = ?
                       AND service = ? ORDER BY priority DESC, issued_at LIMIT 5""", [day, code])]
-        count = next(db.query("SELECT count(*) AS n FROM tickets WHERE state = 'waiting' AND day = ? AND service = ?",
-                              [day, code]))["n"]
+        count = sql.first(db, "SELECT coalesce(sum(n), 0) AS n FROM waiting WHERE day = ? AND service = ?",
+                          [day, code])["n"]
         queues.append({"service": code, "waiting": count, "next": nxt})
     officer = db["users"].get(c["officer_id"]) if c["officer_id"] else None
     return {"number": number, "name": c["name"] or f"Quầy {number}", "state": c["state"],

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.server.conftest import Engine, app, center_template  # noqa: F401  (fixtures)
+from tests.server.conftest import Engine
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 D = date(2026, 3, 10)

@@ -242,3 +242,31 @@ def test_conflicting_replay_is_refused(engine, service, priority):
         engine.issue(service, priority=priority, ticket_id="0b7e6a1e-3c1d-4d0a-9a57-2f1f4b7d0003")
     assert caught.value.code == "id_conflict"
     assert engine.dump() == before
+
+
+def test_the_waiting_counts_follow_every_change_of_a_ticket(engine, clock):
+    """The `waiting` table (kept by triggers, read when issuing and for snapshots) always equals
+    a count of the waiting tickets, through calls, no-shows, requeues, transfers and cancels."""
+    def counted():
+        return {(r["day"], r["service"], r["priority"]): r["n"] for r in engine.rows(
+            "SELECT day, service, priority, count(*) AS n FROM tickets WHERE state = 'waiting' "
+            "GROUP BY day, service, priority")}
+
+    def kept():
+        return {(r["day"], r["service"], r["priority"]): r["n"]
+                for r in engine.rows("SELECT * FROM waiting WHERE n != 0")}
+
+    for i in range(6):
+        engine.issue("A", priority=i % 3 == 0)
+        engine.issue("B")
+    assert kept() == counted() and sum(counted().values()) == 12
+    engine.act(1, "next")
+    engine.act(1, "no-show")
+    assert kept() == counted()
+    engine.act(1, "requeue", ticket=engine.rows("SELECT code FROM tickets WHERE state = 'no_show'")[0]["code"])
+    assert kept() == counted()
+    held = engine.act(3, "next")["call"]
+    engine.act(3, "transfer", service="B" if held["service"] == "A" else "A")
+    assert kept() == counted()
+    engine.qms.write(lambda db, cfg, now: db.execute("UPDATE tickets SET state = 'cancelled' WHERE code = 'B006'"))
+    assert kept() == counted() and engine.rows("SELECT min(n) AS m FROM waiting")[0]["m"] >= 0
