@@ -36,7 +36,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database (migrated), services, Socket.IO, every audience's surface.
 
     `config` may hold Flask keys (TESTING, ...), `INSTANCE_PATH`, `DATABASE`, `CLOCK` (a function
-    returning Unix time, for tests) and any setting from `server.settings`. The app's one
+    returning Unix time, for tests), `async_mode` ("threading" unless given) and any setting
+    from `server.settings`. The app's one
     service object is `app.extensions["qms"]` (`server.services.Services`)."""
     config = dict(config or {})
     instance = Path(config.pop("INSTANCE_PATH", None) or Path.cwd() / "instance").resolve()
@@ -50,7 +51,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = None
     app.config["MAX_CONTENT_LENGTH"] = int(values["max_request_bytes"])
 
-    async_mode = values["async_mode"]
+    # The mode the app's connections are served in: threads unless asked. The server process
+    # (`python -m server run`) asks for the `async_mode` setting's; a command, a test or a
+    # benchmark building an app in-process serves it on threads.
+    async_mode = config.get("async_mode") or "threading"
     store = Store(config.get("DATABASE") or instance / "qms.db",
                   synchronous=values["sqlite_synchronous"], batch_max=int(values["write_batch_max"]))
     store.write(migrate)

@@ -13,7 +13,8 @@ from .engine import admin, demo
 
 
 def _app(instance: str):
-    return create_app({"INSTANCE_PATH": instance})
+    # A command serves no connection: plain threads, whatever the server's async_mode.
+    return create_app({"INSTANCE_PATH": instance, "async_mode": "threading"})
 
 
 def _close(app):
@@ -66,23 +67,30 @@ def demo_cmd(instance, json_out, hours):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=400, show_default=True, type=int,
-              help="Worker threads. Every open websocket (kiosk, display, console, board) holds one for its "
-                   "whole life, so this bounds the connected clients: 100 could not take 200 kiosks.")
-def run(instance, host, port, threads):
-    """Serve (gunicorn, one worker, many threads)."""
-    from .serve import run_gunicorn
+              help="Threading mode only: worker threads. Every open websocket holds one for its whole life.")
+@click.option("--async-mode", type=click.Choice(["gevent", "threading"]), default=None,
+              help="Override the async_mode setting: 'gevent' (gevent's WSGI server, one greenlet per "
+                   "connection) or 'threading' (gunicorn, gthread).")
+def run(instance, host, port, threads, async_mode):
+    """Serve: one process; gevent greenlets (default) or gunicorn threads."""
+    from . import settings
+    from .serve import run_gevent, run_gunicorn
 
     instance = str(Path(instance).resolve())
     _close(_app(instance))  # migrate once in the foreground, so errors show here
-    click.echo(f"Máy chủ: http://{host}:{port}/")
-    run_gunicorn(lambda: serving_app(instance), host, port, threads)
+    mode = async_mode or settings.load(Path(instance))["async_mode"]
+    click.echo(f"Máy chủ: http://{host}:{port}/ ({mode})")
+    if mode == "gevent":
+        run_gevent(lambda: serving_app(instance, "gevent"), host, port)
+    else:
+        run_gunicorn(lambda: serving_app(instance, "threading"), host, port, threads)
 
 
-def serving_app(instance: str):
-    """The app as the server process runs it, for gunicorn's worker to load."""
+def serving_app(instance: str, async_mode: str = "gevent"):
+    """The app as the server process runs it (gevent's server, or gunicorn's worker, loads it)."""
     import gc
 
-    app = create_app({"INSTANCE_PATH": instance})
+    app = create_app({"INSTANCE_PATH": instance, "async_mode": async_mode})
     # What exists now (modules, the app) lives as long as the process: keep it out of the cyclic
     # collector's full passes, and run them less often. Under load those passes stopped every
     # thread for 100-200 ms every few seconds, the worst of the acknowledgement latency

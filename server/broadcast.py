@@ -53,9 +53,9 @@ class Broadcaster:
         self.runtime.spawn(self._run)
 
     def mark(self) -> None:
-        """Something changed: push fresh snapshots soon. Called on the writer thread, so the
-        runtime's event must be safe to set from any OS thread."""
-        self._dirty.set()
+        """Something changed: push fresh snapshots soon. Called on the writer thread: under
+        gevent the event is set in the hub's thread (`runtime.threadsafe`)."""
+        self.runtime.threadsafe(self._dirty.set)
 
     def _run(self) -> None:
         while not self._stopped:

@@ -28,7 +28,7 @@ def _load_or_create(instance: Path) -> dict:
     from .engine import demo
 
     path = instance / "demo-secrets.json"
-    app = create_app({"INSTANCE_PATH": str(instance)})
+    app = create_app({"INSTANCE_PATH": str(instance), "async_mode": "threading"})
     qms = app.extensions["qms"]
     try:
         if qms.store.read()["services"].count == 0:

@@ -8,10 +8,14 @@ fsync never stops the event loop; `wait(future)` is how a handler waits for it.
 
 from __future__ import annotations
 
+import collections
+import logging
 import threading
 import time
 from concurrent.futures import Future
 from typing import Any, Callable
+
+log = logging.getLogger(__name__)
 
 
 class Threads:
@@ -30,8 +34,15 @@ class Threads:
     def event(self) -> threading.Event:
         return threading.Event()
 
+    def rlock(self):
+        return threading.RLock()
+
     def wait(self, future: Future) -> Any:
         return future.result()
+
+    def threadsafe(self, fn: Callable[..., Any], *args) -> None:
+        """Run `fn(*args)` soon, from any thread (here: at once, in the caller's thread)."""
+        fn(*args)
 
     def later(self, seconds: float, fn: Callable[..., Any], *args) -> Callable[[], None]:
         """Run `fn(*args)` after `seconds`; returns a function that cancels it."""
@@ -41,8 +52,86 @@ class Threads:
         return timer.cancel
 
 
+
+class Gevent:
+    """gevent greenlets on the hub of the thread that builds it (the server's main thread)."""
+
+    name = "gevent"
+
+    def __init__(self):
+        import gevent
+        import gevent.event
+        import gevent.lock
+
+        self._gevent = gevent
+        self._AsyncResult = gevent.event.AsyncResult
+        self._Event = gevent.event.Event
+        self._RLock = gevent.lock.RLock
+        self.hub = gevent.get_hub()
+        self._hub_thread = threading.get_ident()
+        # Calls handed in from other threads (the writer), run by the hub in order.
+        self._calls: collections.deque = collections.deque()
+        self._async = self.hub.loop.async_()
+        self._async.start(self._drain)
+
+    def _drain(self) -> None:
+        calls = self._calls
+        while calls:
+            fn, args = calls.popleft()
+            try:
+                fn(*args)
+            except Exception:  # one bad call must not stop the others
+                log.exception("runtime call %r failed", fn)
+
+    def in_hub_thread(self) -> bool:
+        return threading.get_ident() == self._hub_thread
+
+    def threadsafe(self, fn: Callable, *args) -> None:
+        """Run `fn(*args)` soon in the hub's thread, from any thread. `fn` must not block."""
+        if self.in_hub_thread():
+            fn(*args)
+            return
+        self._calls.append((fn, args))
+        self._async.send()  # thread-safe: wakes the hub's loop, which runs _drain
+
+    def spawn(self, fn: Callable, *args):
+        return self._gevent.spawn(fn, *args)
+
+    def sleep(self, seconds: float) -> None:
+        self._gevent.sleep(seconds)
+
+    def event(self):
+        return self._Event()
+
+    def rlock(self):
+        return self._RLock()
+
+    def wait(self, future: Future, timeout: float | None = None) -> Any:
+        """The future's result; the calling greenlet sleeps, the hub keeps serving the others.
+        Outside the hub's thread (a command-line tool, a test) this is `future.result()`."""
+        if future.done() or not self.in_hub_thread() or self._gevent.getcurrent() is self.hub:
+            return future.result(timeout)
+        # (add_done_callback runs `done` at once if the future completed meanwhile.)
+        result = self._AsyncResult()
+
+        def done(fut: Future) -> None:  # in the writer thread (or here, if already done)
+            self._calls.append((result.set, (None,)))
+            self._async.send()
+
+        future.add_done_callback(done)
+        result.get(timeout=timeout)  # raises gevent.Timeout on timeout
+        return future.result(0)
+
+    def later(self, seconds: float, fn: Callable[..., Any], *args) -> Callable[[], None]:
+        """Run `fn(*args)` after `seconds`; returns a function that cancels it."""
+        g = self._gevent.spawn_later(seconds, fn, *args)
+        return lambda: g.kill(block=False)
+
+
 def make_runtime(mode: str):
     """The runtime for Flask-SocketIO's async mode `mode`."""
     if mode == "threading":
         return Threads()
+    if mode == "gevent":
+        return Gevent()
     raise ValueError(f"async_mode must be 'threading' or 'gevent', not {mode!r}")

@@ -1,4 +1,5 @@
-"""Serving the app: gunicorn in production, a werkzeug thread server for tests and tools."""
+"""Serving the app: gevent's WSGI server (gevent mode) or gunicorn (threading mode) in
+production, a werkzeug thread server for tests and tools."""
 
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ def run_gunicorn(factory, host: str, port: int, threads: int = 100) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", 1)
             self.cfg.set("threads", threads)
+            # gthread also caps open connections at worker_connections (default 1000).
+            self.cfg.set("worker_connections", max(1000, threads + 100))
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 0)  # websockets are long-lived; don't kill the worker
             self.cfg.set("graceful_timeout", 10)
@@ -91,3 +94,42 @@ def run_gunicorn(factory, host: str, port: int, threads: int = 100) -> None:
             return factory()
 
     App().run()
+
+
+def run_gevent(factory, host: str, port: int) -> None:
+    """Serve with gevent's own WSGI server, one greenlet per connection, in this process.
+
+    No monkey-patching: python-engineio's gevent driver gives simple-websocket gevent's Greenlet,
+    Event and selectors, and the app's own waits go through server/runtime.py. As Flask-SocketIO's
+    `socketio.run()` does without gevent-websocket: a plain `pywsgi.WSGIServer`. `factory()` must
+    build the app with async_mode "gevent", here, in the hub's thread. SIGTERM or SIGINT stop
+    the server, then the app closes its store (queued writes are committed)."""
+    import signal
+
+    import gevent
+    from gevent import pywsgi
+
+    class Handler(pywsgi.WSGIHandler):
+        """Closes the TCP connection after a websocket ends (as `_Handler` above does for
+        werkzeug): otherwise pywsgi reads the client's close frame as a new HTTP request and
+        logs "Expected GET method"."""
+
+        def handle_one_response(self):
+            super().handle_one_response()
+            if self.headers.get("Upgrade", "").lower() == "websocket":
+                self.close_connection = True
+
+    app = factory()
+    if app.extensions["socketio"].async_mode != "gevent":
+        raise RuntimeError("run_gevent needs an app built with async_mode 'gevent'")
+    server = pywsgi.WSGIServer((host, port), app, log=None, backlog=1024, handler_class=Handler)
+
+    def stop(*_args):
+        gevent.spawn(server.stop, timeout=5)
+
+    gevent.signal_handler(signal.SIGTERM, stop)
+    gevent.signal_handler(signal.SIGINT, stop)
+    try:
+        server.serve_forever()
+    finally:
+        app.extensions["qms"].close()

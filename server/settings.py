@@ -36,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("track_url", "", "Base URL of the citizens' ticket-tracking page printed as a QR code; empty for none.", live=True),
     Setting("ping_interval", 10, "Socket.IO ping interval in seconds: how soon a dead link is noticed."),
     Setting("ping_timeout", 10, "Socket.IO ping timeout in seconds."),
-    Setting("async_mode", "threading", "How the server serves connections: 'gevent' (greenlets, docs/benchmarks.md) or 'threading'."),
+    Setting("async_mode", "gevent", "How `python -m server run` serves connections: 'gevent' (one greenlet per connection; docs/benchmarks.md, \"Async mode\") or 'threading' (gunicorn, one thread per connection)."),
     Setting("max_request_bytes", 1_000_000, "Largest HTTP request body accepted (MAX_CONTENT_LENGTH); bigger ones get 413."),
     Setting("max_connections_per_address", 50, "Most Socket.IO connections open at once from one address (0: no limit); more are refused with busy."),
     Setting("max_connections", 3000, "Most Socket.IO connections open at once in all (0: no limit)."),

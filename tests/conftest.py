@@ -68,8 +68,10 @@ def load_test_center(app) -> dict:
 
 
 def make_app(tmp_path: Path, **config):
+    # In-process apps (Flask-SocketIO's test client, werkzeug's threaded server) run on threads;
+    # the server in its production form (gevent) is tested as a subprocess.
     base = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "secret_key": "test",
-            "broadcast_interval_ms": 50}
+            "broadcast_interval_ms": 50, "async_mode": "threading"}
     base.update(config)
     return create_app(base)
 

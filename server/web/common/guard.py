@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 
@@ -104,11 +105,21 @@ class JoinDeadline:
             for sid in due:
                 del self._pending[sid]
         for eio_sid in due:
-            if eio_sid in self.server.environ and not self._joined(eio_sid):
-                self.closed += 1
+            environ = self.server.environ.get(eio_sid)
+            if environ is None or self._joined(eio_sid):
+                continue
+            self.closed += 1
+            try:
+                self.server.eio.disconnect(eio_sid)
+            except Exception:  # already gone
+                pass
+            # Engine.IO sent its close frame; a client that never answers it would keep the TCP
+            # connection (and, under gevent, the websocket's reader) for good: end it here.
+            raw = _raw_socket(environ)
+            if raw is not None:
                 try:
-                    self.server.eio.disconnect(eio_sid)
-                except Exception:  # already gone
+                    raw.shutdown(socket.SHUT_RDWR)
+                except OSError:
                     pass
 
     def run(self, stopped) -> None:
@@ -118,3 +129,15 @@ class JoinDeadline:
                 self.sweep()
             except Exception:
                 log.exception("join deadline sweep failed")
+
+
+def _raw_socket(environ: dict):
+    """The TCP socket under a request, from the WSGI servers we run on (gevent's pywsgi,
+    werkzeug's, gunicorn's), or None."""
+    for key in ("werkzeug.socket", "gunicorn.socket"):
+        if environ.get(key) is not None:
+            return environ[key]
+    wsgi_input = environ.get("wsgi.input")
+    rfile = getattr(wsgi_input, "rfile", wsgi_input)
+    raw = getattr(rfile, "raw", None)
+    return getattr(raw, "_sock", None)

@@ -5,7 +5,6 @@ when one of his ratings becomes visible, i.e. once its rating window has closed.
 from __future__ import annotations
 
 import logging
-import threading
 
 from flask import request
 from flask_socketio import Namespace, join_room
@@ -53,7 +52,7 @@ class CounterPusher:
     def __init__(self, socketio, qms):
         self.socketio = socketio
         self.qms = qms
-        self._lock = threading.RLock()
+        self._lock = qms.runtime.rlock()
         self._seen: dict[int, tuple] = {}  # counter -> (officer id, ratings shown)
         self._timers: dict[int, tuple[float, object]] = {}  # counter -> (due, cancel)
 
