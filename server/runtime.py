@@ -44,6 +44,11 @@ class Threads:
         """Run `fn(*args)` soon, from any thread (here: at once, in the caller's thread)."""
         fn(*args)
 
+    def blocking(self, fn: Callable[..., Any], *args) -> Any:
+        """Run `fn(*args)`, which may block or take long (a subprocess, a year's report), and
+        return its result (here: in the caller's own thread)."""
+        return fn(*args)
+
     def later(self, seconds: float, fn: Callable[..., Any], *args) -> Callable[[], None]:
         """Run `fn(*args)` after `seconds`; returns a function that cancels it."""
         timer = threading.Timer(seconds, fn, args=args)
@@ -96,6 +101,14 @@ class Gevent:
 
     def spawn(self, fn: Callable, *args):
         return self._gevent.spawn(fn, *args)
+
+    def blocking(self, fn: Callable[..., Any], *args) -> Any:
+        """Run `fn(*args)`, which may block or take long (espeak-ng, a year's report), on a
+        thread of gevent's pool: the hub keeps serving every other connection meanwhile (for
+        CPU-bound work, in turns of the interpreter's switch interval)."""
+        if not self.in_hub_thread():
+            return fn(*args)
+        return self.hub.threadpool.apply(fn, args)
 
     def sleep(self, seconds: float) -> None:
         self._gevent.sleep(seconds)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -122,7 +123,9 @@ def blueprint(app, qms) -> Blueprint:
         code, counter = _call_params()
         if not views.was_called(qms.store.read(), code, counter, since=qms.now() - CALL_AUDIO_WINDOW_S):
             raise NotFound(f"Không có lượt gọi số {code} đến quầy {counter} trong 24 giờ qua")
-        data = audio.wav_for_call(code, counter, repeat=voice_repeat(qms), mode=voice_mode(qms))
+        # espeak-ng runs as a subprocess the first time a phrase is said: off the event loop.
+        data = qms.runtime.blocking(functools.partial(audio.wav_for_call, code, counter, repeat=voice_repeat(qms),
+                                                      mode=voice_mode(qms)))
         # The URL does not say the repeat or mode (settings), so the browser revalidates by ETag.
         response = send_file(io.BytesIO(data), mimetype="audio/wav", max_age=0, conditional=True,
                              etag=hashlib.sha256(data).hexdigest()[:32], download_name=f"{code}-{counter}.wav")

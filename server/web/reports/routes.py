@@ -6,6 +6,7 @@ token), so that a province can pull them. The figures themselves are computed in
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from urllib.parse import urlencode
 
@@ -51,8 +52,10 @@ class _Page:
         return out
 
     def report(self, sections=queries.ALL) -> dict:
-        return queries.report(self.qms.store, self.cfg, self.now, self.period, self.filters,
-                              prior_weight=float(self.qms.setting("ranking_prior_weight")), sections=sections)
+        # A year's report takes 100 ms or more: off the event loop, so acknowledgements go on.
+        return self.qms.runtime.blocking(functools.partial(
+            queries.report, self.qms.store, self.cfg, self.now, self.period, self.filters,
+            prior_weight=float(self.qms.setting("ranking_prior_weight")), sections=sections))
 
 
 def _heat_colour(value, top, kind: str, centre=None) -> str:
