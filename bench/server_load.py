@@ -41,7 +41,6 @@ import json
 import os
 import platform
 import random
-import re
 import signal
 import socket
 import sqlite3
