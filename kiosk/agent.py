@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Callable
@@ -29,6 +30,7 @@ log = logging.getLogger("kiosk.agent")
 
 ERROR_FLASH_S = 3.0
 THANKS_FLASH_S = 1.5
+BUSY_FIRST_PAUSE_S = 0.2  # a ticket request answered busy is sent again after this, doubling
 _STOP = object()
 
 
@@ -255,7 +257,7 @@ class Agent:
         key = str(uuid.uuid4())
         request = {"id": key, "service": service, "priority": bool(priority)}
         try:
-            answer = self.link.call(protocol.TICKET, request, timeout=self.config.server.ticket_timeout_s)
+            answer = self._ask_ticket(request)
         except LinkDown as exc:
             log.warning("no ticket for %s: %s", service, exc)
             self.status_led.flash("error", ERROR_FLASH_S)
@@ -291,6 +293,22 @@ class Agent:
         log.info("ticket %s printed (%s%s)", ticket.get("code"), service, ", ưu tiên" if priority else "")
         self.on_ticket(ticket)
         return "printed"
+
+    def _ask_ticket(self, request: dict) -> object:
+        """The server's answer to a ticket request. A server past its capacity answers `busy` at
+        once, having done nothing: the citizen is at the kiosk, so the same request (same id) is
+        sent again after a short pause, for as long as the ticket timeout allows."""
+        timeout = self.config.server.ticket_timeout_s
+        deadline = time.monotonic() + timeout
+        pause = BUSY_FIRST_PAUSE_S
+        while True:
+            answer = self.link.call(protocol.TICKET, request, timeout=timeout)
+            if protocol.error_of(answer)[0] != "busy" or protocol.is_ok(answer):
+                return answer
+            if time.monotonic() + pause >= deadline:
+                return answer
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _report_print_failed(self, ticket_id: str, reason: str) -> None:
         # Through the outbox: the server must learn it even if the link is down right now.
