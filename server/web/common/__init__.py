@@ -3,12 +3,13 @@ the one JSON error shape (`errors`) and page helpers (`pages`)."""
 
 from __future__ import annotations
 
-from . import acks, errors, guard, pages, principal  # noqa: F401
+from . import acks, errors, guard, pages, principal, sessions  # noqa: F401
 
 
 def register(app, socketio, services, csrf) -> None:
     errors.register(app)
     pages.register(app)
+    app.session_interface = sessions.CookieSessions()
     # Around the whole app (Flask-SocketIO's middleware included): refused before any work.
     services.guard = guard.ConnectionLimit(app.wsgi_app, per_address=int(services.setting("max_connections_per_address")),
                                            total=int(services.setting("max_connections")))
