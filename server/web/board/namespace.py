@@ -63,6 +63,7 @@ def ticker(services) -> None:
     while not services.closed:
         try:
             services.refresh()
+            services.sync_presence()
             check_alerts(services)
             _warm_reports(services)
         except Exception:
