@@ -3,10 +3,11 @@ the one JSON error shape (`errors`) and page helpers (`pages`)."""
 
 from __future__ import annotations
 
-from . import acks, errors, guard, pages, principal  # noqa: F401
+from . import acks, errors, guard, http, pages, principal  # noqa: F401
 
 
 def register(app, socketio, services, csrf) -> None:
+    http.register(app)
     errors.register(app)
     pages.register(app)
     # Around the whole app (Flask-SocketIO's middleware included): refused before any work.
