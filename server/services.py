@@ -41,6 +41,7 @@ class Services:
         self.socketio = None
         self.guard = None  # server.web.common.guard.ConnectionLimit
         self.join_deadline = None  # server.web.common.guard.JoinDeadline
+        self.client_errors = None  # server.web.common.clienterrors.ClientErrors
         self.load = Load(self)
         self.presence_stale = False  # a device's connect or disconnect could not be written
         self._lock = threading.Lock()

@@ -218,6 +218,23 @@ def test_print_failed_refusals(kiosk_client, engine, qms):
     assert engine.ticket(other["code"])["state"] == "waiting"
 
 
+def test_a_keypad_request_id_is_bound_to_its_action_and_caller(app, socketio, kiosk_client, engine, qms):
+    pad = kiosk_client("pad-1")
+    request_id = uid()
+    assert send(pad, "counter_action", {"id": request_id, "action": "pause"})["ok"] is True
+    assert_error(send(pad, "counter_action", {"id": request_id, "action": "resume"}), "id_conflict")
+    assert engine.counter(1)["state"] == "paused"
+    replay = send(pad, "counter_action", {"id": request_id, "action": "pause"})
+    assert replay["ok"] is True and replay["result"]["replay"] is True
+    # another keypad (counter 2) with the same id: not its request
+    token = qms.write(admin.add_device, device_id="pad-2", roles=["counter"], counter=2)["token"]
+    pad2 = kiosk_client("pad-2", token=token)
+    assert_error(send(pad2, "counter_action", {"id": request_id, "action": "pause"}), "id_conflict")
+    assert engine.counter(2)["state"] == "open"
+    assert_error(send(pad, "counter_action", {"id": "A", "action": "resume"}), "bad_request")
+    assert engine.counter(1)["state"] == "paused"
+
+
 def test_counter_action_from_a_keypad(app, socketio, kiosk_client, engine):
     display = socketio.test_client(app, namespace="/display")
     display.get_received("/display")

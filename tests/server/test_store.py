@@ -360,3 +360,19 @@ def test_healthz_reports_low_disk_space(tmp_path, clock):
     resp = app.test_client().get("/healthz")
     assert resp.status_code == 503 and resp.get_json()["db"] == "low_disk"
     app.extensions["qms"].close()
+
+
+def test_migration_m004_binds_request_ids_and_keeps_older_rows(tmp_path):
+    # A database migrated up to before m004 (as one in the field is), with a stored request,
+    # then migrated: the row is kept, and new rows say their counter and action.
+    from sqlite_utils import Database
+
+    from server import migrations
+
+    db = Database(tmp_path / "old.db")
+    migrations.core.apply(db, stop_before="m004_action_requests_bound")
+    db.execute("INSERT INTO action_requests (id, at, actor, result) VALUES ('r', 1, 'user:a', '{}')")
+    migrations.migrate(db)
+    assert [m.name for m in migrations.core.applied(db)][-1] == "m004_action_requests_bound"
+    assert {"counter", "action"} <= set(db["action_requests"].columns_dict)
+    assert db.execute("SELECT id, actor, counter, action FROM action_requests").fetchall() == [("r", "user:a", None, None)]

@@ -3,10 +3,11 @@ the one JSON error shape (`errors`) and page helpers (`pages`)."""
 
 from __future__ import annotations
 
-from . import acks, errors, guard, pages, principal, sessions  # noqa: F401
+from . import acks, clienterrors, errors, guard, http, pages, principal, sessions  # noqa: F401
 
 
 def register(app, socketio, services, csrf) -> None:
+    http.register(app)
     errors.register(app)
     pages.register(app)
     app.session_interface = sessions.CookieSessions()
@@ -14,6 +15,9 @@ def register(app, socketio, services, csrf) -> None:
     services.guard = guard.ConnectionLimit(app.wsgi_app, per_address=int(services.setting("max_connections_per_address")),
                                            total=int(services.setting("max_connections")))
     app.wsgi_app = services.guard
+    # A client's failing packets are logged once, then counted (not a traceback each).
+    services.client_errors = clienterrors.ClientErrors()
+    clienterrors.wrap_messages(socketio, services.client_errors)
     deadline = guard.JoinDeadline(socketio, services.runtime, float(services.setting("join_timeout_s")))
     services.join_deadline = deadline
     services.on_start(lambda: deadline.run(lambda: services.closed))
