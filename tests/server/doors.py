@@ -122,6 +122,31 @@ class SioClient(SocketIOTestClient):
         finally:
             server._send_packet = inner
 
+    def raw(self, text: str):
+        """Feed one Socket.IO packet, as the text a client would send, to the server (as a frame
+        the Engine.IO layer decoded); returns the acknowledgement's arguments, or None. A
+        `connect_error` is kept in `.refusal`."""
+        server = self.socketio.server
+        inner = server._send_packet
+        self.refusal = None
+        self.acks = None
+
+        def spy(eio_sid, pkt):
+            if eio_sid == self.eio_sid and pkt.packet_type == packet.CONNECT_ERROR:
+                self.refusal = pkt.data
+            return inner(eio_sid, pkt)
+
+        server._send_packet = spy
+        try:
+            server._handle_eio_message(self.eio_sid, text)
+        finally:
+            server._send_packet = inner
+        ack, self.acks = self.acks, None
+        return ack
+
+    def joined(self, namespace: str) -> bool:
+        return self.socketio.server.manager.sid_from_eio_sid(self.eio_sid, namespace) is not None
+
     def refusal_code(self) -> str | None:
         data = self.refusal
         if isinstance(data, dict):
@@ -162,7 +187,7 @@ class Doors:
         return self._clients[caller.name]
 
     def request(self, caller: Caller, method: str, path: str, *, json_body=None, form=None, headers=None,
-                data=None, query_string=None):
+                data=None, query_string=None, content_type="application/json"):
         client = self.client(caller)
         hdrs = dict(headers or {})
         token = self.token(caller)
@@ -172,14 +197,16 @@ class Doors:
             hdrs.setdefault("X-CSRFToken", client.csrf)
             if form is not None:
                 form = {"csrf_token": client.csrf, **form}
-        kwargs = {"method": method, "headers": hdrs, "query_string": query_string}
+        kwargs = {"method": method, "headers": hdrs}
+        if query_string is not None:
+            kwargs["query_string"] = query_string
         if json_body is not None:
             kwargs["json"] = json_body
         elif form is not None:
             kwargs["data"] = form
         elif data is not None:
             kwargs["data"] = data
-            kwargs["content_type"] = "application/json"
+            kwargs["content_type"] = content_type
         return client.open(path, **kwargs)
 
     def auth(self, caller: Caller, namespace: str, extra: dict | None = None):

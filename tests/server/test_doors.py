@@ -263,3 +263,17 @@ def test_a_door_left_open_is_caught(open_app, monkeypatch):
     assert _http_outcome(doors, door, "GET", "/api/board", CALLERS["officer:token"])[0] == "refused"
     monkeypatch.setattr(Principal, "require_role", lambda self, *roles: self)
     assert _http_outcome(doors, door, "GET", "/api/board", CALLERS["officer:token"])[0] == "in"
+
+
+@pytest.mark.parametrize("event", ["connect", "disconnect"])
+def test_an_event_named_connect_or_disconnect_runs_nothing(open_app, event):
+    """python-socketio dispatches events by name: a client's `connect` event would run
+    `on_connect` again on the open connection (here: rate-1 becoming kiosk-1), a `disconnect` event
+    `on_disconnect` (the server forgetting a device still connected). Both are dropped."""
+    doors = open_app()
+    sio = doors.connect(CALLERS["rating"], "/kiosk")
+    other = {"device": "kiosk-1", "token": doors.secrets["devices"]["kiosk-1"]}
+    assert sio.emit(event, other, namespace="/kiosk", callback=True) is None
+    assert sio.emit("rating", {"id": uid(), "score": 5}, namespace="/kiosk", callback=True)["ok"] is True
+    ack = sio.emit("ticket", {"id": uid(), "service": "A"}, namespace="/kiosk", callback=True)
+    assert ack["error"] == "forbidden"

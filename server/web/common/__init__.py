@@ -13,6 +13,7 @@ def register(app, socketio, services, csrf) -> None:
     services.guard = guard.ConnectionLimit(app.wsgi_app, per_address=int(services.setting("max_connections_per_address")),
                                            total=int(services.setting("max_connections")))
     app.wsgi_app = services.guard
+    guard.drop_reserved_events(socketio)
     deadline = guard.JoinDeadline(socketio, services.runtime, float(services.setting("join_timeout_s")))
     services.join_deadline = deadline
     services.on_start(lambda: deadline.run(lambda: services.closed))
