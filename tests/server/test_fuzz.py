@@ -145,6 +145,11 @@ def enc(value) -> str:
     raise TypeError(type(value))
 
 
+def printable(text: str) -> str:
+    """Text that can be printed and written (lone surrogates as escapes)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def short(value, limit: int = 300) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} chars)"
@@ -456,6 +461,7 @@ KIOSK_EXAMPLES = [
     kf("counter_action", "pad-1", {"action": "requeue", "ticket": "\udfff"}),
     kf("disconnect", "kiosk-1", True),  # a client event with a reserved name
     kf("connect", "rate-1", {"device": "kiosk-1", "token": "x"}),
+    kf("\ud800", "kiosk-1", {}),  # an event name that is not valid Unicode
 ]
 
 CONNECT_EXAMPLES = [
@@ -586,6 +592,7 @@ class Harness:
 
     # -- findings ---------------------------------------------------------------------------
     def find(self, surface: str, given, problem: str, exc: BaseException | None = None) -> None:
+        surface = printable(surface)
         ours, innermost = where(exc) if exc is not None else ("", "")
         error = f"{type(exc).__name__}: {str(exc)[:160]}" if exc is not None else problem
         key = (surface, type(exc).__name__ if exc is not None else problem[:60], ours)
@@ -621,7 +628,7 @@ class Harness:
         status = resp.status_code
         data = resp.get_json(silent=True) if resp.is_json else None
         code = data.get("error") if isinstance(data, dict) and data.get("ok") is False else None
-        self.outcomes[f"{surface} -> {status}{' ' + code if code else ''}"] += 1
+        self.outcomes[printable(f"{surface} -> {status}{' ' + str(code) if code else ''}")] += 1
         if status >= 500 and not (isinstance(data, dict) and data.get("error") == "busy"):
             self.find(surface, given, f"HTTP {status} {str(data)[:100]}")
         json_route = path.startswith("/api/") or path.startswith("/healthz")
@@ -704,7 +711,7 @@ class Harness:
             return
         ack = args[0] if len(args) == 1 else args
         if isinstance(ack, dict):
-            self.outcomes[f"{surface} -> {'ok' if ack.get('ok') else ack.get('error')}"] += 1
+            self.outcomes[printable(f"{surface} -> {'ok' if ack.get('ok') else ack.get('error')}")] += 1
         if not isinstance(ack, dict) or "ok" not in ack:
             self.find(surface, given, f"not an acknowledgement: {short(ack, 100)}")
             return
@@ -733,8 +740,8 @@ class Harness:
         flask_client = self.doors.client(CALLERS[cookie]) if cookie else None
         client = SioClient(self.app, self.socketio, namespace="/nope", flask_test_client=flask_client)
         self.frame(surface, client, text, given)
-        self.outcomes[f"{surface} -> " + ("joined" if client.joined(namespace) else
-                                          f"refused {short(client.refusal, 40)}")] += 1
+        self.outcomes[printable(f"{surface} -> " + ("joined" if client.joined(namespace) else
+                                                    f"refused {short(client.refusal, 40)}"))] += 1
         if client.joined(namespace):
             client.connected[namespace] = True
             if event is not None:
@@ -830,16 +837,17 @@ class Harness:
                    "seconds": round(time.monotonic() - self.started, 1), "acknowledged": self.acks,
                    "stored": getattr(self, "stored", None), "findings": list(self.findings.values()),
                    "outcomes": dict(sorted(self.outcomes.items()))}
-        (ARTIFACTS / f"{self.name}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
-        lines = [f"{f['surface']}: {f['problem']} | {f['error']} | at {f['where']} (innermost {f['innermost']}) "
-                 f"| x{f['count']} | input {f['input']}" for f in known + unknown]
+        (ARTIFACTS / f"{self.name}.json").write_text(json.dumps(summary, indent=1))  # ASCII: lone surrogates too
+        lines = [printable(f"{f['surface']}: {f['problem']} | {f['error']} | at {f['where']} (innermost {f['innermost']}) "
+                 f"| x{f['count']} | input {f['input']}") for f in known + unknown]
         print(f"\n{self.name}: {self.examples} examples, {len(self.findings)} distinct findings "
               f"({len(known)} known)\n  " + "\n  ".join(lines))
         for f in known:
-            warnings.warn(f"known fuzz finding ({f['known']}): {f['surface']}: {f['error']} at {f['where']}")
+            warnings.warn(printable(f"known fuzz finding ({f['known']}): {f['surface']}: {f['error']} at {f['where']}"))
         failing = unknown + (known if STRICT else [])
         assert not failing, f"{len(failing)} fuzz findings:\n" + "\n".join(
-            f"- {f['surface']}: {f['problem']} | {f['error']} | at {f['where']} | input {f['input']}" for f in failing)
+            printable(f"- {f['surface']}: {f['problem']} | {f['error']} | at {f['where']} | input {f['input']}")
+            for f in failing)
 
 
 # -- fixtures -------------------------------------------------------------------------------------
