@@ -123,9 +123,10 @@ class SioClient(SocketIOTestClient):
             server._send_packet = inner
 
     def raw(self, text: str):
-        """Feed one Socket.IO packet, as the text a client would send, to the server (as a frame
-        the Engine.IO layer decoded); returns the acknowledgement's arguments, or None. A
-        `connect_error` is kept in `.refusal`."""
+        """Feed one Socket.IO packet, as the text a client would send, to the server the way
+        Engine.IO hands it a decoded frame (its `message` event: an exception there is caught
+        and logged by Engine.IO, as in production); returns the acknowledgement (`{"args",
+        "namespace"}`), or None. A `connect_error` is kept in `.refusal`."""
         server = self.socketio.server
         inner = server._send_packet
         self.refusal = None
@@ -138,7 +139,7 @@ class SioClient(SocketIOTestClient):
 
         server._send_packet = spy
         try:
-            server._handle_eio_message(self.eio_sid, text)
+            server.eio._trigger_event("message", self.eio_sid, text, run_async=False)
         finally:
             server._send_packet = inner
         ack, self.acks = self.acks, None

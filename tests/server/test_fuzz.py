@@ -76,6 +76,7 @@ def fuzz_settings(name: str) -> settings:
 # (surface regex, exception type regex, why). A finding matching one is reported, not failed.
 
 HARD_A = "500 on malformed input: being fixed on branch hardA"
+FLOOD_LIMIT = 5  # tracebacks logged for undecodable frames in one test, beyond which it is flooding
 FLOOD = ("a frame python-socketio cannot decode raises; Engine.IO catches it and logs a traceback per frame "
          "(no answer; log flooding: being fixed on branch hardA)")
 KNOWN: list[tuple[str, str, str]] = [
@@ -93,7 +94,7 @@ KNOWN: list[tuple[str, str, str]] = [
     # A lone surrogate in a connect token: token_hash() cannot encode it (on_connect raises).
     (r"^/(kiosk|board|counter) connect$", r"UnicodeEncodeError", HARD_A),
     # Frames python-socketio itself cannot decode (deep nesting, 5,000-digit numbers, bad ids).
-    (r"", r"python-socketio's decoding", FLOOD),
+    (r"", r"python-socketio could not decode them; log flooding", FLOOD),
 ]
 
 
@@ -527,6 +528,9 @@ def with_examples(name: str, examples: list):
 
 # -- the harness ---------------------------------------------------------------------------------
 
+LOGGERS = ("server", "engineio", "socketio")  # engineio.server logs what its message handler raises
+
+
 class LogCatcher(logging.Handler):
     """Keeps the server's error records that carry an exception (the `internal` acks log one)."""
 
@@ -559,10 +563,12 @@ def where(exc: BaseException) -> tuple[str, str]:
             name = re.sub(r".*site-packages/", "", f.filename)
         return f"{name}:{f.lineno} in {f.name}"
 
-    # guard.drop_reserved_events only passes packets on to python-socketio: not where they fail.
-    ours = [f for f in frames if f.filename.startswith(str(ROOT / "server"))
-            and not (f.filename.endswith("guard.py") and f.name == "handle_event")]
-    return (show(ours[-1]) if ours else "(no server frame)"), (show(frames[-1]) if frames else "?")
+    server = [i for i, f in enumerate(frames) if f.filename.startswith(str(ROOT / "server"))]
+    # Server frames that only pass a packet on to python-socketio (a wrapper of its handlers) are
+    # not where it failed: a failure below them, inside python-socketio or Engine.IO, is theirs.
+    if server and any(re.search(r"/(socketio|engineio)/", f.filename) for f in frames[server[-1] + 1:]):
+        server = []
+    return (show(frames[server[-1]]) if server else "(no server frame)"), (show(frames[-1]) if frames else "?")
 
 
 class Harness:
@@ -586,8 +592,11 @@ class Harness:
         self.kiosks: dict[str, SioClient] = {}
         self.acks = 0
         self.outcomes: Counter = Counter()  # "surface -> status or ack" (what the examples reached)
+        self.undecodable: Counter = Counter()  # tracebacks logged for frames python-socketio cannot decode
+        self.undecodable_example: dict[str, tuple] = {}
         self.log = LogCatcher()
-        logging.getLogger("server").addHandler(self.log)
+        for name in LOGGERS:
+            logging.getLogger(name).addHandler(self.log)
         self.officer1 = secrets_["ids"]["officer1"]
 
     # -- findings ---------------------------------------------------------------------------
@@ -679,15 +688,20 @@ class Harness:
         try:
             ack = client.raw(text)
             ack = ack["args"] if ack is not None else None
-        except Exception as exc:
-            server_frame = where(exc)[0] != "(no server frame)"
-            problem = ("exception out of a handler (Engine.IO logs it; the client gets no answer)" if server_frame
-                       else "exception in python-socketio's decoding (Engine.IO logs it; no answer)")
-            self.find(surface, given, problem, exc)
+        except Exception as exc:  # past Engine.IO's own catch: would end the connection
+            self.find(surface, given, "exception out of Engine.IO's message handler", exc)
             return None
         for record in self.log.take():
+            # A traceback in the log: Engine.IO's catch-all ("message handler error"), or ours.
             exc = record.exc_info[1]
-            self.find(surface, given, f"logged: {record.getMessage()[:80]}", exc)
+            ours, innermost = where(exc)
+            if ours != "(no server frame)":
+                self.find(surface, given, f"exception out of a handler, logged by {record.name} (no answer)", exc)
+            else:
+                # A frame python-socketio cannot decode: refusing it is right; a traceback in the
+                # log for every such frame is not (checked at the end: log flooding).
+                self.undecodable[f"{type(exc).__name__} at {innermost}"] += 1
+                self.undecodable_example.setdefault(f"{type(exc).__name__} at {innermost}", (surface, short(given)))
         return ack
 
     def kiosk_event(self, surface, device, text, event, body) -> None:
@@ -768,7 +782,8 @@ class Harness:
         try:
             self._check_end()
         finally:
-            logging.getLogger("server").removeHandler(self.log)
+            for name in LOGGERS:
+                logging.getLogger(name).removeHandler(self.log)
         self.report()
 
     def _check_end(self) -> None:
@@ -823,6 +838,13 @@ class Harness:
                 if acked[rid] != stored[rid]:
                     self.find("end", rid, f"{kind}: stored {stored[rid]} but acknowledged {acked[rid]}")
         self.stored = {"tickets": len(stored_t), "ratings": len(stored_r)}
+        # Log flooding: a traceback for every undecodable frame (a stranger can fill the disk).
+        logged = sum(self.undecodable.values())
+        if logged > FLOOD_LIMIT:
+            kinds = "; ".join(f"{k} x{n}" for k, n in self.undecodable.most_common())
+            first = next(iter(self.undecodable_example.values()))
+            self.find(first[0], first[1], f"python-socketio could not decode them; log flooding: {logged} "
+                                          f"tracebacks logged for undecodable frames ({kinds})"[:600])
 
     def report(self) -> None:
         known, unknown = [], []
@@ -836,7 +858,8 @@ class Harness:
         summary = {"test": self.name, "profile": PROFILE, "examples": self.examples,
                    "seconds": round(time.monotonic() - self.started, 1), "acknowledged": self.acks,
                    "stored": getattr(self, "stored", None), "findings": list(self.findings.values()),
-                   "outcomes": dict(sorted(self.outcomes.items()))}
+                   "outcomes": dict(sorted(self.outcomes.items())),
+                   "undecodable_logged": {k: [n, *self.undecodable_example[k]] for k, n in self.undecodable.items()}}
         (ARTIFACTS / f"{self.name}.json").write_text(json.dumps(summary, indent=1))  # ASCII: lone surrogates too
         lines = [printable(f"{f['surface']}: {f['problem']} | {f['error']} | at {f['where']} (innermost {f['innermost']}) "
                  f"| x{f['count']} | input {f['input']}") for f in known + unknown]
