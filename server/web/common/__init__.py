@@ -18,6 +18,7 @@ def register(app, socketio, services, csrf) -> None:
     # A client's failing packets are logged once, then counted (not a traceback each).
     services.client_errors = clienterrors.ClientErrors()
     clienterrors.wrap_messages(socketio, services.client_errors)
+    guard.drop_reserved_events(socketio)
     deadline = guard.JoinDeadline(socketio, services.runtime, float(services.setting("join_timeout_s")))
     services.join_deadline = deadline
     services.on_start(lambda: deadline.run(lambda: services.closed))
