@@ -19,7 +19,7 @@ service, priority, code, score and device in the tables).
 The test does not stop at the first failure: it runs all its examples, collects every distinct
 failure (where it was sent, the first small input, the exception and the server's file:line),
 writes them to test-artifacts/fuzz/<test>.json and then fails listing them, except those in
-`KNOWN` (the 500s other branches are fixing), which are reported as warnings. With
+`KNOWN` (findings being fixed elsewhere; empty now), which are reported as warnings. With
 QMS_FUZZ_STRICT=1 the known ones fail too (to check a fix).
 
 Profiles (`QMS_FUZZ_PROFILE`): `short` (default, `make test`: a few hundred examples in all,
@@ -75,27 +75,10 @@ def fuzz_settings(name: str) -> settings:
 # -- known failures: being fixed on other branches --------------------------------------------
 # (surface regex, exception type regex, why). A finding matching one is reported, not failed.
 
-HARD_A = "500 on malformed input: being fixed on branch hardA"
 FLOOD_LIMIT = 5  # tracebacks logged for undecodable frames in one test, beyond which it is flooding
-FLOOD = ("a frame python-socketio cannot decode raises; Engine.IO catches it and logs a traceback per frame "
-         "(no answer; log flooding: being fixed on branch hardA)")
-KNOWN: list[tuple[str, str, str]] = [
-    # Huge integers in URLs and query strings reach SQLite (OverflowError: int too large for SQLite INTEGER).
-    (r"<int:|^GET /(api/)?reports|^POST /counter/(sign-in|free)$|^GET /counter", r"OverflowError", HARD_A),
-    # Far dates: the period's end or start past year 9999 / before year 1.
-    (r"^GET /(api/)?reports", r"(OverflowError|ValueError): (date value out of range|year \d+ is out of range)",
-     HARD_A),
-    # Unicode digits: str.isdigit() says yes, int() says no.
-    (r"^GET /(api/)?reports", r"ValueError: invalid literal for int\(\)", HARD_A),
-    # Deep JSON nesting in a request body (RecursionError out of request.get_json).
-    (r"^POST /api/", r"RecursionError", HARD_A),
-    # A huge counter number in the /counter connect payload reaches SQLite.
-    (r"^/counter connect$", r"OverflowError", HARD_A),
-    # A lone surrogate in a connect token: token_hash() cannot encode it (on_connect raises).
-    (r"^/(kiosk|board|counter) connect$", r"UnicodeEncodeError", HARD_A),
-    # Frames python-socketio itself cannot decode (deep nesting, 5,000-digit numbers, bad ids).
-    (r"", r"python-socketio could not decode them; log flooding", FLOOD),
-]
+# (surface regex, error regex, why): findings known and being fixed elsewhere, reported as
+# warnings. Empty: every finding fails the test (the 500s found first were fixed with it).
+KNOWN: list[tuple[str, str, str]] = []
 
 
 # -- raw JSON text ---------------------------------------------------------------------------
