@@ -1,14 +1,16 @@
 """What every audience shares: who is calling (`principal`), socket acknowledgements (`acks`),
-the one JSON error shape (`errors`) and page helpers (`pages`)."""
+the one JSON error shape (`errors`), page helpers (`pages`), the connection guard (`guard`) and
+the security headers of every response (`headers`)."""
 
 from __future__ import annotations
 
-from . import acks, errors, guard, pages, principal  # noqa: F401
+from . import acks, errors, guard, headers, pages, principal  # noqa: F401
 
 
 def register(app, socketio, services, csrf) -> None:
     errors.register(app)
     pages.register(app)
+    headers.register(app)
     # Around the whole app (Flask-SocketIO's middleware included): refused before any work.
     services.guard = guard.ConnectionLimit(app.wsgi_app, per_address=int(services.setting("max_connections_per_address")),
                                            total=int(services.setting("max_connections")))
