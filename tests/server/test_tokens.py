@@ -152,3 +152,59 @@ def test_behind_a_proxy_the_clients_address_is_taken_from_x_forwarded_for(tmp_pa
         assert [r["address"] for r in rows] == ["10.0.0.11"]
     finally:
         qms.close()
+
+
+@pytest.fixture
+def gevent_server(tmp_path):
+    """The demo center served as in production (`python -m server run`, gevent), its ticker
+    every second."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.server.test_freeze import ROOT, _free_port, _health
+
+    instance, secrets_file = tmp_path / "instance", tmp_path / "secrets.json"
+    env = {**os.environ, "QMS_ALERT_CHECK_S": "1"}
+    made = subprocess.run([sys.executable, "-m", "server", "demo", "--instance", str(instance), "--json-out",
+                           str(secrets_file)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert made.returncode == 0, made.stderr[-2000:]
+    port = _free_port()
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "server", "run", "--instance", str(instance), "--port", str(port)],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            _health(port, timeout=1)
+            break
+        except (OSError, AssertionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "server.log").read_text()[-3000:])
+            time.sleep(0.1)
+    tokens = {d["id"]: d["token"] for d in json.loads(secrets_file.read_text())["devices"]}
+    yield {"url": f"http://127.0.0.1:{port}", "instance": str(instance), "tokens": tokens}
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def test_gevent_server_cuts_a_device_revoked_by_the_command(gevent_server):
+    device = next(d for d in gevent_server["tokens"] if d.startswith("rate"))
+    cut = threading.Event()
+    client = socketio_client.Client(reconnection=False)
+    client.on("disconnect", lambda *a: cut.set(), namespace="/kiosk")
+    client.connect(gevent_server["url"], namespaces=["/kiosk"], transports=["websocket"], wait_timeout=10,
+                   auth={"device": device, "token": gevent_server["tokens"][device]})
+    try:
+        assert client.call("status", {"printer": "ok"}, namespace="/kiosk", timeout=10)["ok"] is True
+        # Another process revokes it: the server's ticker sees the change and cuts the connection.
+        assert run("revoke-device", "--instance", gevent_server["instance"], device).exit_code == 0
+        assert cut.wait(3.0), "the revoked device is still connected"
+    finally:
+        client.disconnect()
