@@ -99,7 +99,9 @@ def record_outcome(db: Database, cfg: EngineConfig, now: float, *, username: str
 def start_session(db: Database, cfg: EngineConfig, now: float, *, user_id: int, address: str = "",
                   user_agent: str = "") -> str:
     """Open a sign-in session; returns its id (a random token) for the session cookie."""
-    db.execute("DELETE FROM sessions WHERE created_at < ? AND ended_at IS NOT NULL", [now - KEEP_ENDED_DAYS * 86400])
+    # Sessions this old are over whatever their row says (session_max_hours): keep them a while
+    # for the record, then drop them, so the table does not grow with every sign-in.
+    db.execute("DELETE FROM sessions WHERE created_at < ?", [now - KEEP_ENDED_DAYS * 86400])
     token = secrets.token_urlsafe(32)
     db["sessions"].insert({"id": token, "user_id": user_id, "created_at": now, "last_seen": now,
                            "address": (address or "")[:64], "user_agent": (user_agent or "")[:300]})
