@@ -48,6 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = _secret_key(instance, values["secret_key"])
     app.config["QMS_LANGUAGE"] = values["language"]
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SECURE"] = bool(values["session_cookie_secure"])
     app.config["WTF_CSRF_TIME_LIMIT"] = None
     app.config["MAX_CONTENT_LENGTH"] = int(values["max_request_bytes"])
 
@@ -85,4 +87,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import web
 
     web.register(app, socketio, services)
+    hops = int(values["proxy_hops"])
+    if hops > 0:
+        # Behind nginx or Caddy (docs/security.md): the client's address and scheme come from
+        # the proxy's X-Forwarded-* headers, before the connection limit and the sign-in
+        # throttle read them. Outermost, so every layer sees the client's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

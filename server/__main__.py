@@ -1,4 +1,5 @@
-"""`python -m server`: init, demo, run, add-device, add-user, set."""
+"""`python -m server`: init, demo, run, add-device, add-user, revoke-device, rotate-device,
+revoke-token, rotate-token, end-sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import create_app
-from .engine import admin, demo
+from .engine import admin, demo, logins
 
 
 def _app(instance: str):
@@ -102,19 +103,41 @@ def serving_app(instance: str, async_mode: str = "gevent"):
     return app
 
 
+expires_opt = click.option("--expires-days", type=click.FloatRange(min=0, min_open=True), default=None,
+                           help="The token is refused after this many days (default: never).")
+
+
+def _expires_text(at) -> str:
+    if at is None:
+        return ""
+    from datetime import datetime, timezone
+
+    return f" expires {datetime.fromtimestamp(at, timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"
+
+
+def _write(instance, fn, **args):
+    """Run one engine write in the instance's database and return its result."""
+    app = _app(instance)
+    try:
+        return app.extensions["qms"].write(fn, actor="cli", **args)
+    finally:
+        _close(app)
+
+
 @cli.command("add-device")
 @instance_opt
 @click.argument("device_id")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(admin.DEVICE_ROLES))
 @click.option("--counter", type=int)
 @click.option("--name", default="")
-def add_device(instance, device_id, roles, counter, name):
+@expires_opt
+def add_device(instance, device_id, roles, counter, name, expires_days):
     """Add a device (or give it a new token); prints its token once."""
     app = _app(instance)
     try:
         d = app.extensions["qms"].write(admin.add_device, device_id=device_id, roles=list(roles),
-                                        counter=counter, name=name, actor="cli")
-        click.echo(f"device {d['id']} token {d['token']}")
+                                        counter=counter, name=name, expires_days=expires_days, actor="cli")
+        click.echo(f"device {d['id']} token {d['token']}" + _expires_text(d["expires_at"]))
     finally:
         _close(app)
 
@@ -126,15 +149,64 @@ def add_device(instance, device_id, roles, counter, name):
 @click.option("--name", "full_name", default="")
 @click.option("--counter", type=int)
 @click.option("--api-token", is_flag=True, help="Also create an API token.")
-def add_user(instance, username, role, full_name, counter, api_token):
+@expires_opt
+def add_user(instance, username, role, full_name, counter, api_token, expires_days):
     """Add a user; prints a random password (and API token) once."""
     app = _app(instance)
     try:
         u = app.extensions["qms"].write(admin.add_user, username=username, role=role, full_name=full_name,
-                                        counter=counter, api_token=api_token, actor="cli")
+                                        counter=counter, api_token=api_token, expires_days=expires_days, actor="cli")
         click.echo(f"user {u['username']} password {u['password']}" + (f" api_token {u['api_token']}" if u["api_token"] else ""))
     finally:
         _close(app)
+
+
+@cli.command("revoke-device")
+@instance_opt
+@click.argument("device_id")
+def revoke_device(instance, device_id):
+    """Refuse a device's token from now on (a running server cuts its connections within
+    alert_check_s seconds)."""
+    _write(instance, admin.revoke_device, device_id=device_id)
+    click.echo(f"device {device_id} revoked")
+
+
+@cli.command("rotate-device")
+@instance_opt
+@click.argument("device_id")
+@expires_opt
+def rotate_device(instance, device_id, expires_days):
+    """Give a device a new token (the old one is refused); prints it once."""
+    d = _write(instance, admin.rotate_device, device_id=device_id, expires_days=expires_days)
+    click.echo(f"device {d['id']} token {d['token']}" + _expires_text(d["expires_at"]))
+
+
+@cli.command("revoke-token")
+@instance_opt
+@click.argument("username")
+def revoke_token(instance, username):
+    """Refuse a user's API token from now on."""
+    _write(instance, admin.revoke_token, username=username)
+    click.echo(f"user {username} api_token revoked")
+
+
+@cli.command("rotate-token")
+@instance_opt
+@click.argument("username")
+@expires_opt
+def rotate_token(instance, username, expires_days):
+    """Give a user a new API token (the old one is refused); prints it once."""
+    u = _write(instance, admin.rotate_token, username=username, expires_days=expires_days)
+    click.echo(f"user {u['username']} api_token {u['api_token']}" + _expires_text(u["expires_at"]))
+
+
+@cli.command("end-sessions")
+@instance_opt
+@click.argument("username")
+def end_sessions(instance, username):
+    """End every sign-in session of a user: his browsers must sign in again."""
+    n = _write(instance, logins.end_user_sessions, username=username)
+    click.echo(f"user {username}: {n} session(s) ended")
 
 
 from .demorun import demo_run  # noqa: E402  (`make run`)

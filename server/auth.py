@@ -52,25 +52,32 @@ def _text(value) -> bool:
     return True
 
 
-def device_by_credentials(db: Database, device_id, token) -> dict:
-    """The active device with this id and token; Unauthorized otherwise."""
+def _live(row: dict, now: float | None, field: str) -> bool:
+    expires = row.get(field)
+    return expires is None or now is None or now < expires
+
+
+def device_by_credentials(db: Database, device_id, token, now: float) -> dict:
+    """The active, unexpired device with this id and token; Unauthorized otherwise."""
     if not _text(device_id) or not _text(token):
         raise Unauthorized("unauthorized")
     rows = list(db.query("SELECT * FROM devices WHERE id = ? AND active = 1", [device_id]))
-    if not rows or not hmac.compare_digest(rows[0]["token_hash"], token_hash(token)):
+    if not rows or not hmac.compare_digest(rows[0]["token_hash"], token_hash(token)) \
+            or not _live(rows[0], now, "expires_at"):
         raise Unauthorized("unauthorized")
     return _device(rows[0])
 
 
-def principal_by_bearer(db: Database, token: str) -> tuple[str, dict]:
-    """('device', row) or ('user', row) for a bearer token; Unauthorized otherwise."""
+def principal_by_bearer(db: Database, token: str, now: float) -> tuple[str, dict]:
+    """('device', row) or ('user', row) for an active, unexpired bearer token; Unauthorized
+    otherwise."""
     if not token or not _text(token):
         raise Unauthorized("unauthorized")
     digest = token_hash(token)
     rows = list(db.query("SELECT * FROM devices WHERE token_hash = ? AND active = 1", [digest]))
-    if rows:
+    if rows and _live(rows[0], now, "expires_at"):
         return "device", _device(rows[0])
     rows = list(db.query("SELECT * FROM users WHERE api_token_hash = ? AND active = 1", [digest]))
-    if rows:
+    if rows and _live(rows[0], now, "api_token_expires_at"):
         return "user", rows[0]
     raise Unauthorized("unauthorized")

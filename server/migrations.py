@@ -209,6 +209,43 @@ ALTER TABLE action_requests ADD COLUMN action TEXT
 """)
 
 
+
+@core()
+def m005_sessions_and_tokens(db: Database) -> None:
+    # Sign-in sessions the server can end (logout, an admin, expiry): the Flask session carries
+    # only the session's random id, checked against this table on every request. Wrong
+    # passwords are counted per (name, address) and per address, so a stranger's guesses do not
+    # lock the real user out, and known and unknown names are counted alike. Device and API
+    # tokens may expire.
+    _run(db, """
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    user_agent TEXT NOT NULL DEFAULT '',
+    ended_at REAL,
+    ended_reason TEXT
+);
+CREATE INDEX sessions_user_open ON sessions (user_id) WHERE ended_at IS NULL;
+CREATE INDEX sessions_created ON sessions (created_at);
+CREATE TABLE login_failures (
+    scope TEXT NOT NULL CHECK (scope IN ('name', 'address')),
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    failed INTEGER NOT NULL,
+    last_failed_at REAL NOT NULL,
+    PRIMARY KEY (scope, name, address)
+) WITHOUT ROWID;
+CREATE INDEX login_failures_at ON login_failures (last_failed_at);
+ALTER TABLE devices ADD COLUMN expires_at REAL;
+ALTER TABLE users ADD COLUMN api_token_expires_at REAL;
+DROP TRIGGER versions_devices_u;
+CREATE TRIGGER versions_devices_u AFTER UPDATE OF id, name, roles, token_hash, counter, room, active, expires_at ON devices
+  BEGIN UPDATE versions SET n = n + 1 WHERE name = 'devices'; END
+""")
+
 # -- the supervisors' board alerts ------------------------------------------------------------
 
 @alerts()

@@ -77,6 +77,31 @@ class Services:
         if "settings" in changed and self.broadcaster is not None:
             # Snapshots carry settings (names, notice): push them again with the new values.
             self.broadcaster.mark()
+        if "devices" in changed:
+            self._cut_stale_devices()
+
+    def _cut_stale_devices(self) -> None:
+        """Disconnect the open connections of devices revoked, expired or given a new token.
+
+        Runs where `refresh` runs (the writer thread, the ticker): the disconnects themselves
+        run in a task of their own (a greenlet on the hub under gevent), since disconnecting
+        calls the namespace's `on_disconnect`, which writes and waits for the writer."""
+        stale = []
+        for sid, conn in list(self.connections.items()):
+            if "device" not in conn:
+                continue
+            row = self.device(conn["device"])
+            if row is None or row["token_hash"] != conn.get("token_hash"):
+                stale.append((sid, conn["namespace"]))
+        if stale and self.socketio is not None and not self._closed:
+            self.runtime.threadsafe(self.runtime.spawn, self._disconnect, stale)
+
+    def _disconnect(self, stale: list[tuple[str, str]]) -> None:
+        for sid, namespace in stale:
+            try:
+                self.socketio.server.disconnect(sid, namespace=namespace)
+            except Exception:  # already gone
+                log.debug("disconnect of %s failed", sid, exc_info=True)
 
     def setting(self, name: str) -> Any:
         """A setting's value; live ones may be overridden from the settings table."""
@@ -92,16 +117,18 @@ class Services:
         return cfg
 
     def device(self, device_id: str) -> dict | None:
-        """The active device's row (roles parsed), from memory; None if unknown or revoked."""
+        """The active device's row (roles parsed), from memory; None if unknown, revoked or its
+        token expired."""
         try:
-            return self._devices[device_id]
+            row = self._devices[device_id]
         except KeyError:
-            pass
-        from .engine import devices
+            from .engine import devices
 
-        row = devices.active(self.store.read(), device_id)
-        with self._lock:
-            self._devices[device_id] = row
+            row = devices.active(self.store.read(), device_id)
+            with self._lock:
+                self._devices[device_id] = row
+        if row is not None and row.get("expires_at") is not None and self.clock() >= row["expires_at"]:
+            return None
         return row
 
     # -- writes ------------------------------------------------------------------------------

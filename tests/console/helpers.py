@@ -16,11 +16,14 @@ def csrf_token(client, path: str = "/login") -> str:
     return found.group(1)
 
 
-def sign_in(client, center, username: str, password: str | None = None, next: str | None = None, **extra):
-    """Post the sign-in form as a browser would; returns the response (not followed)."""
+def sign_in(client, center, username: str, password: str | None = None, next: str | None = None,
+            address: str | None = None, **extra):
+    """Post the sign-in form as a browser would (from `address`, default the test client's
+    127.0.0.1); returns the response (not followed)."""
     data = {"username": username, "password": password or center["users"][username]["password"],
             "csrf_token": csrf_token(client)}
     if next is not None:
         data["next"] = next
     data.update(extra)
-    return client.post("/login", data=data)
+    kw = {"environ_base": {"REMOTE_ADDR": address}} if address else {}
+    return client.post("/login", data=data, **kw)

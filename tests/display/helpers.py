@@ -48,7 +48,7 @@ def open_display(browser, live, query: str = "mute=1", size=(1920, 1080), **cont
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, **context)
     page = ctx.new_page()
     page.goto(f"{live.url}/display" + (f"?{query}" if query else ""))
-    page.wait_for_function("window.qmsDisplay && window.qmsDisplay.state.snapshots > 0")
+    page.wait_for_function("() => window.qmsDisplay && window.qmsDisplay.state.snapshots > 0")
     return page
 
 

@@ -104,7 +104,7 @@ def test_calls_take_turns_in_the_spotlight(browser, live_server, center):
     assert called == [("A001", 1), ("B001", 2), ("A002", 3)]
     center.act(1, "recall")
     # Every call gets the spotlight once, in the order made, one after the other.
-    page.wait_for_function("window.qmsDisplay.shownLog.length >= 4", timeout=20_000)
+    page.wait_for_function("() => window.qmsDisplay.shownLog.length >= 4", timeout=20_000)
     shown = page.evaluate("window.qmsDisplay.shownLog")
     assert [(s["code"], s["counter"], s["tags"]) for s in shown] == [
         ("A001", 1, ""), ("B001", 2, ""), ("A002", 3, ""), ("A001", 1, "GỌI LẠI")]
@@ -214,7 +214,7 @@ def test_vietnamese_font_comes_from_the_server(browser, live_server, center):
     page = ctx.new_page()
     page.on("request", lambda r: requests_seen.append(r.url))
     page.goto(f"{live_server.url}/display?mute=1")
-    page.wait_for_function("window.qmsDisplay && window.qmsDisplay.state.snapshots > 0")
+    page.wait_for_function("() => window.qmsDisplay && window.qmsDisplay.state.snapshots > 0")
     # Text with letters of both subsets needs both faces of each weight, served from here.
     text = "ĐANG PHỤC VỤ Ợ ữ Ằ ẫ ỹ đ abc"
     for weight in (400, 600, 700, 800):

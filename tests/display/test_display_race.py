@@ -155,7 +155,7 @@ def test_called_and_snapshot_in_either_order_show_each_call_once(race):
         race.check_spotlight(f"round {i}")
 
     # The spotlight's queue drains in order, each call once.
-    race.page.wait_for_function("window.qmsDisplay.shownLog.length >= 3")
+    race.page.wait_for_function("() => window.qmsDisplay.shownLog.length >= 3")
 
 
 def test_a_snapshot_of_another_boot_is_applied(race):

@@ -180,7 +180,7 @@ def test_calls_are_spoken_one_after_another(sound_browser, live_server, voiced):
     assert page.evaluate("window.qmsDisplay.speaks()") is True
     assert voiced.call_next(1) == "A001"
     assert voiced.call_next(2) == "B001"
-    page.wait_for_function("window.qmsDisplay.audioLog.filter(e => e.end !== null).length === 2",
+    page.wait_for_function("() => window.qmsDisplay.audioLog.filter(e => e.end !== null).length === 2",
                            timeout=30_000)
     log = page.evaluate("window.qmsDisplay.audioLog")
     assert [(e["code"], e["counter"], e["error"]) for e in log] == [("A001", 1, None), ("B001", 2, None)]
@@ -198,8 +198,8 @@ def test_muted_display_fetches_and_plays_nothing(sound_browser, live_server, voi
     loud = open_display(sound_browser, live_server, "")
     muted_wavs = wav_requests(muted)
     voiced.call_next(1)
-    loud.wait_for_function("window.qmsDisplay.audioLog.some(e => e.end !== null)", timeout=30_000)
-    muted.wait_for_function("window.qmsDisplay.shownLog.length === 1")
+    loud.wait_for_function("() => window.qmsDisplay.audioLog.some(e => e.end !== null)", timeout=30_000)
+    muted.wait_for_function("() => window.qmsDisplay.shownLog.length === 1")
     assert muted.evaluate("window.qmsDisplay.audioLog") == []
     assert muted_wavs == []
     muted.context.close()
@@ -214,9 +214,9 @@ def test_only_the_flagged_display_speaks_when_so_set(sound_browser, live_server,
     assert plain.evaluate("window.qmsDisplay.speaks()") is False
     assert speaker.evaluate("window.qmsDisplay.speaks()") is True
     voiced.call_next(1)
-    speaker.wait_for_function("window.qmsDisplay.audioLog.some(e => e.end !== null && !e.error)",
+    speaker.wait_for_function("() => window.qmsDisplay.audioLog.some(e => e.end !== null && !e.error)",
                               timeout=30_000)
-    plain.wait_for_function("window.qmsDisplay.shownLog.length === 1")
+    plain.wait_for_function("() => window.qmsDisplay.shownLog.length === 1")
     assert plain.evaluate("window.qmsDisplay.audioLog") == []
     plain.context.close()
     speaker.context.close()

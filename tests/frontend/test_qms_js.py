@@ -17,7 +17,9 @@ PAGE_SCRIPTS = sorted([ROOT / "display" / "display.js"]
 WEB = ROOT / "server" / "web"
 TEMPLATES = {WEB / "display/templates/display/display.html": "display.js",
              WEB / "counter/templates/console/console.html": "console.js",
-             WEB / "board/templates/board/board.html": "board.js"}
+             WEB / "board/templates/board/board.html": "board.js",
+             WEB / "reports/templates/reports/report.html": "reports.js",
+             WEB / "reports/templates/reports/print.html": "reports.js"}
 
 
 def _code(path: Path) -> str:

@@ -238,10 +238,10 @@ def test_error_shape(client, center, engine, clock, setup, method, path, auth, b
 
 
 def test_session_caller_needs_the_csrf_token(app, client, engine):
+    from tests.console.helpers import sign_in
+
     engine.issue("A")
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(engine.user_id("officer1"))
-        sess["_fresh"] = True
+    assert sign_in(client, app.test_center, "officer1").status_code == 302
     assert_error(client.post("/api/counters/1/next"), 403, "forbidden")
     assert engine.rows("SELECT id FROM calls") == []
     # Reads need no token.

@@ -9,6 +9,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def test_demo_prints_each_secret_once_and_stores_only_hashes(tmp_path):
         if api_token:
             assert row["api_token_hash"] == auth.token_hash(api_token)
     for device_id, roles, counter, token in devices:
-        assert auth.device_by_credentials(_Rows(conn), device_id, token)["id"] == device_id
+        assert auth.device_by_credentials(_Rows(conn), device_id, token, time.time())["id"] == device_id
     services = [r["name_vi"] for r in conn.execute("SELECT name_vi FROM services ORDER BY sort")]
     assert "Đất đai" in services and "Hộ tịch" in services and "Đăng ký kinh doanh" in services
     conn.close()
@@ -111,7 +112,7 @@ def test_add_device_prints_a_working_token(tmp_path):
     assert result.exit_code == 0, result.output
     token = re.fullmatch(r"device kiosk-9 token (\S+)\n", result.output).group(1)
     conn = _db(instance)
-    dev = auth.device_by_credentials(_Rows(conn), "kiosk-9", token)
+    dev = auth.device_by_credentials(_Rows(conn), "kiosk-9", token, time.time())
     assert dev["roles"] == ["ticket", "display"] and dev["name"] == "Máy lấy số tầng 2"
     assert token.encode() not in _raw_bytes(instance)
     # Again: a new token replaces the old one.
@@ -119,8 +120,8 @@ def test_add_device_prints_a_working_token(tmp_path):
     token2 = second.output.split()[-1]
     assert token2 != token
     with pytest.raises(auth.Unauthorized):
-        auth.device_by_credentials(_Rows(conn), "kiosk-9", token)
-    assert auth.device_by_credentials(_Rows(conn), "kiosk-9", token2)
+        auth.device_by_credentials(_Rows(conn), "kiosk-9", token, time.time())
+    assert auth.device_by_credentials(_Rows(conn), "kiosk-9", token2, time.time())
     conn.close()
 
 

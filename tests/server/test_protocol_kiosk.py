@@ -63,15 +63,100 @@ def test_token_of_another_device_is_refused(app, socketio, center):
     assert not client.is_connected(NS)
 
 
+def _until(predicate, timeout=1.0):
+    """Wait for a positive sign (at most `timeout` seconds); returns whether it came."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_revoked_device_is_refused_and_cut_off(app, socketio, qms, center, kiosk_client):
     live = kiosk_client()
     assert live.is_connected(NS)
     qms.write(admin.revoke_device, device_id="kiosk-1")
     again = socketio.test_client(app, namespace=NS, auth={"device": "kiosk-1", "token": center["devices"]["kiosk-1"]})
     assert not again.is_connected(NS)
-    # The connection made before the revocation gets `unauthorized` for every event from now on.
-    assert_error(send(live, "ticket", {"id": uid(), "service": "A"}), "unauthorized")
+    # The connection made before the revocation is cut within a second.
+    assert _until(lambda: not live.is_connected(NS))
+    assert not any(c.get("device") == "kiosk-1" for c in qms.connections.values())
     assert qms.store.read().execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+
+
+def test_revoked_or_rotated_device_events_are_refused_before_the_cut(qms, center, kiosk_client, monkeypatch):
+    # Whatever the order of events and the cut, nothing is done for a revoked or superseded token.
+    monkeypatch.setattr(qms.runtime, "threadsafe", lambda fn, *args: None)  # no cut
+    old = kiosk_client("rate-1")
+    other = kiosk_client("kiosk-1")
+    qms.write(admin.rotate_device, device_id="rate-1")
+    assert_error(send(old, "rating", {"id": uid(), "score": 5, "age_ms": 0}), "unauthorized")
+    good_ticket(other)  # another device is untouched
+    qms.write(admin.revoke_device, device_id="kiosk-1")
+    assert_error(send(other, "ticket", {"id": uid(), "service": "A"}), "unauthorized")
+    assert qms.store.read().execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
+
+
+def test_rotated_device_old_token_cut_and_refused_new_one_works(app, socketio, qms, center, kiosk_client):
+    old = kiosk_client("kiosk-1")
+    new = qms.write(admin.rotate_device, device_id="kiosk-1")
+    assert _until(lambda: not old.is_connected(NS))
+    assert not socketio.test_client(app, namespace=NS, auth={"device": "kiosk-1",
+                                                               "token": center["devices"]["kiosk-1"]}).is_connected(NS)
+    good_ticket(kiosk_client("kiosk-1", token=new["token"]))
+
+
+def test_expired_device_token_is_refused(app, socketio, qms, clock, kiosk_client):
+    made = qms.write(admin.add_device, device_id="kiosk-9", roles=["ticket"], expires_days=1)
+    c = kiosk_client("kiosk-9", token=made["token"])
+    good_ticket(c)
+    clock.advance(86400)
+    assert_error(send(c, "ticket", {"id": uid(), "service": "A"}), "unauthorized")
+    again = socketio.test_client(app, namespace=NS, auth={"device": "kiosk-9", "token": made["token"]})
+    assert not again.is_connected(NS)
+    # A new token with a new term works again.
+    fresh = qms.write(admin.rotate_device, device_id="kiosk-9", expires_days=30)
+    good_ticket(kiosk_client("kiosk-9", token=fresh["token"]))
+
+
+def test_a_flooding_device_is_answered_busy_past_its_rate(qms, kiosk_client, engine):
+    kiosk, rater = kiosk_client("kiosk-1"), kiosk_client("rate-1")
+    burst = int(qms.setting("device_events_burst"))
+    acks = [send(rater, "rating", {"id": uid(), "score": 1, "age_ms": 0}) for _ in range(burst + 20)]
+    ok = [a for a in acks if a["ok"]]
+    busy = [a for a in acks if not a["ok"]]
+    assert busy and all(a["error"] == "busy" for a in busy), acks[-1]
+    assert burst <= len(ok) < burst + 20
+    # Each accepted press is stored; a busy one is not (the terminal's outbox sends it again).
+    assert engine.rows("SELECT count(*) AS n FROM ratings")[0]["n"] == len(ok)
+    # Another device is not slowed down by it.
+    good_ticket(kiosk)
+
+
+def test_the_rate_limit_refills_and_forgets_disconnected_devices():
+    from server.errors import Busy
+    from server.web.kiosk.namespace import RateLimit
+
+    t = [0.0]
+    limit = RateLimit(rate=10, burst=3, clock=lambda: t[0])
+    for _ in range(3):
+        limit.take("d")
+    with pytest.raises(Busy):
+        limit.take("d")
+    t[0] += 0.1  # one token back
+    limit.take("d")
+    with pytest.raises(Busy):
+        limit.take("d")
+    t[0] += 60  # refilled to the burst, never above it
+    for _ in range(3):
+        limit.take("d")
+    with pytest.raises(Busy):
+        limit.take("d")
+    for i in range(100):
+        limit.take(f"x{i}")
+        limit.forget(f"x{i}")
+    assert len(limit) == 1
 
 
 def test_online_flag_follows_connections(kiosk_client, engine):

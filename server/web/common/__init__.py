@@ -1,9 +1,10 @@
 """What every audience shares: who is calling (`principal`), socket acknowledgements (`acks`),
-the one JSON error shape (`errors`) and page helpers (`pages`)."""
+the one JSON error shape (`errors`), page helpers (`pages`), the connection guard (`guard`) and
+the security headers of every response (`headers`)."""
 
 from __future__ import annotations
 
-from . import acks, clienterrors, errors, guard, http, pages, principal, sessions  # noqa: F401
+from . import acks, clienterrors, errors, guard, headers, http, pages, principal, sessions  # noqa: F401
 
 
 def register(app, socketio, services, csrf) -> None:
@@ -11,6 +12,7 @@ def register(app, socketio, services, csrf) -> None:
     errors.register(app)
     pages.register(app)
     app.session_interface = sessions.CookieSessions()
+    headers.register(app)
     # Around the whole app (Flask-SocketIO's middleware included): refused before any work.
     services.guard = guard.ConnectionLimit(app.wsgi_app, per_address=int(services.setting("max_connections_per_address")),
                                            total=int(services.setting("max_connections")))

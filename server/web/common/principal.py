@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import UserMixin, current_user
 
-from ... import auth, wire
+from ... import auth
 from ...errors import Forbidden, Unauthorized
 
 
-class User(UserMixin):
-    """A row of `users` for Flask-Login."""
+SESSION_KEY = "qms_sid"  # the Flask session's key holding the id of the server's session row
 
-    def __init__(self, row: dict):
+
+class User(UserMixin):
+    """A row of `users` for Flask-Login, with the id of its sign-in session."""
+
+    def __init__(self, row: dict, session_id: str | None = None):
         self.row = row
         self.id = str(row["id"])
+        self.session_id = session_id
 
     @property
     def role(self) -> str:
@@ -24,12 +28,24 @@ class User(UserMixin):
 
 
 def load_user(user_id: str) -> User | None:
-    from ...engine import sql
+    """Flask-Login's loader, on every request and Socket.IO connect with a session cookie: the
+    user only while the session the cookie names is open on the server (one lookup by primary
+    key; `last_seen` written at most once a minute, without waiting)."""
+    from ...engine import logins
 
-    db = current_app.extensions["qms"].store.read()
-    uid = wire.row_id(user_id)
-    row = sql.first(db, "SELECT * FROM users WHERE id = ? AND active = 1", [uid]) if uid is not None else None
-    return User(row) if row else None
+    qms = current_app.extensions["qms"]
+    sid = session.get(SESSION_KEY)
+    now = qms.now()
+    row, why = logins.session_user(qms.store.read(), sid, now, idle_s=float(qms.setting("session_idle_min")) * 60,
+                                   max_s=float(qms.setting("session_max_hours")) * 3600)
+    if row is None or str(row["id"]) != user_id:
+        if why in ("idle", "expired"):
+            qms.submit(logins.end_session, session_id=sid, reason=why)
+        session.pop(SESSION_KEY, None)
+        return None
+    if now - row["session"]["last_seen"] >= logins.TOUCH_EVERY_S:
+        qms.submit(logins.touch_session, session_id=sid)
+    return User(row, sid)
 
 
 @dataclass
@@ -71,7 +87,7 @@ def current_principal(auth_payload: dict | None = None, *, required: bool = True
     qms = current_app.extensions["qms"]
     token = bearer_token(auth_payload)
     if token:
-        kind, row = auth.principal_by_bearer(qms.store.read(), token)
+        kind, row = auth.principal_by_bearer(qms.store.read(), token, qms.now())
         return Principal(kind, row, "token")
     if current_user and current_user.is_authenticated:
         return Principal("user", current_user.row, "session")

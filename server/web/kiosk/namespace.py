@@ -7,27 +7,72 @@ token or a new counter binding takes effect at the next event without a read per
 
 from __future__ import annotations
 
+import threading
+import time
+
 from flask import request
 from flask_socketio import Namespace
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ... import auth, events, wire
 from ...engine import devices, ratings, requests, tickets
-from ...errors import Forbidden, Unauthorized
+from ...errors import Busy, Forbidden, Unauthorized
 from ..common.acks import acked
+
+
+class RateLimit:
+    """A token bucket per device: `rate` events a second on average, `burst` at once.
+
+    O(1) per event; one entry per connected device (dropped when its last connection closes),
+    so it grows with the devices the center has, never with what a client sends."""
+
+    def __init__(self, rate: float, burst: float, clock=time.monotonic):
+        self.rate, self.burst, self.clock = float(rate), float(max(burst, 1)), clock
+        self._buckets: dict[str, list[float]] = {}  # device id -> [tokens, at]
+        self._lock = threading.Lock()
+        self.refused = 0  # events answered busy for their rate (tests, /healthz)
+
+    def take(self, device_id: str) -> None:
+        """Spend one token of the device's bucket; Busy when it is empty (nothing is done)."""
+        if self.rate <= 0:
+            return
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(device_id)
+            if bucket is None:
+                bucket = self._buckets[device_id] = [self.burst, now]
+            tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+            bucket[1] = now
+            if tokens < 1.0:
+                bucket[0] = tokens
+                self.refused += 1
+                raise Busy("Thiết bị gửi quá nhiều sự kiện; vui lòng thử lại sau giây lát")
+            bucket[0] = tokens - 1.0
+
+    def forget(self, device_id: str) -> None:
+        with self._lock:
+            self._buckets.pop(device_id, None)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 class KioskNamespace(Namespace):
     def __init__(self, services):
         super().__init__(events.KIOSK)
         self.services = services
+        self.rate = RateLimit(float(services.setting("device_events_per_s")),
+                              float(services.setting("device_events_burst")))
 
     # -- who is calling ----------------------------------------------------------------------
     def device(self) -> dict:
+        """The connection's device, still active and with the token it connected with; and one
+        event spent from its rate (busy past it)."""
         conn = self.services.connections.get(request.sid)
         dev = self.services.device(conn["device"]) if conn is not None else None
-        if dev is None:
+        if dev is None or dev["token_hash"] != conn.get("token_hash"):
             raise Unauthorized("unauthorized")
+        self.rate.take(dev["id"])
         return dev
 
     def require(self, role: str) -> dict:
@@ -40,12 +85,14 @@ class KioskNamespace(Namespace):
     def on_connect(self, auth_payload=None):
         payload = auth_payload if isinstance(auth_payload, dict) else {}
         try:
-            dev = auth.device_by_credentials(self.services.store.read(), payload.get("device"), payload.get("token"))
+            dev = auth.device_by_credentials(self.services.store.read(), payload.get("device"), payload.get("token"),
+                                             self.services.now())
         except Unauthorized:
             # python-socketio's own exception: the builtin one of the same name reaches the
             # client as "Connection refused by server", not as `unauthorized`.
             raise Refused(events.UNAUTHORIZED)
-        self.services.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK}
+        self.services.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK,
+                                                  "token_hash": dev["token_hash"]}
         self.services.note_presence(dev["id"], online=True)
 
     def on_disconnect(self, *_reason):
@@ -54,6 +101,7 @@ class KioskNamespace(Namespace):
             return
         still = any(c.get("device") == conn["device"] for c in list(self.services.connections.values()))
         if not still:
+            self.rate.forget(conn["device"])
             self.services.note_presence(conn["device"], online=False)
 
     # -- events ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import math
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -16,7 +16,7 @@ from ... import auth
 from ...engine import catalog, counters, logins
 from ...errors import CounterBusy, QmsError
 from ..common.pages import with_lang
-from ..common.principal import User
+from ..common.principal import SESSION_KEY, User
 
 
 @functools.cache
@@ -93,18 +93,23 @@ def register(app, socketio, qms, csrf) -> None:
         password = (request.form.get("password") or "")[:200]
         if not username or not password:
             return _render(400, _("Nhập tên đăng nhập và mật khẩu."), username)
-        limit = int(qms.setting("login_throttle"))
-        attempt = qms.write(logins.reserve_attempt, username=username, limit=limit)
+        address = request.remote_addr or ""
+        # Known and unknown names take the same steps: two writes and one password hash, and
+        # the same answers (docs/security.md, "Sign-in throttle").
+        attempt = qms.write(logins.reserve_attempt, username=username, address=address,
+                            limit=int(qms.setting("login_throttle")),
+                            address_limit=int(qms.setting("login_throttle_address")))
         if attempt["wait"] > 0:
             return _render(429, _("Sai mật khẩu nhiều lần. Vui lòng thử lại sau %(n)s giây.",
                                   n=math.ceil(attempt["wait"])), username)
         row = attempt["user"]
         ok = auth.check_password(row["password_hash"] if row else _dummy_hash(), password) and row is not None
-        if row is not None:
-            qms.write(logins.record_outcome, user_id=row["id"], ok=ok, username=username)
+        session_id = qms.write(logins.record_outcome, username=username, address=address, ok=ok,
+                               user_id=row["id"] if ok else None, user_agent=request.user_agent.string)
         if not ok:
             return _render(401, _("Sai tên đăng nhập hoặc mật khẩu."), username)
-        login_user(User(row))
+        session[SESSION_KEY] = session_id
+        login_user(User(row, session_id))
         target = safe_next(request.form.get("next")) or landing(row["role"])
         if target.startswith("/counter") or (row["role"] == "officer" and target == "/"):
             _take_bound_counter(qms, row)
@@ -114,8 +119,9 @@ def register(app, socketio, qms, csrf) -> None:
     def logout():
         """Sign out; an officer leaving also frees his counter for the next one."""
         if current_user.is_authenticated:
-            qms.write(logins.logout, user=current_user.row)
+            qms.write(logins.logout, user=current_user.row, session_id=current_user.session_id)
             logout_user()
+        session.pop(SESSION_KEY, None)
         return redirect(with_lang(url_for("login.login_page")))
 
     app.register_blueprint(bp)

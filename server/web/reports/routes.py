@@ -58,18 +58,35 @@ class _Page:
             prior_weight=float(self.qms.setting("ranking_prior_weight")), sections=sections))
 
 
-def _heat_colour(value, top, kind: str, centre=None) -> str:
-    """Background of a heat-map cell: arrivals in blue by share of the busiest hour; a rate red
-    below the period's rate and green above it, full colour at 10 points away."""
+HEAT_STEPS = 10  # shades of the arrivals' blue; the rates' red and green have HEAT_STEPS // 2 each
+
+
+def _heat_class(value, top, kind: str, centre=None) -> str:
+    """The class that colours a heat-map cell (reports.css; no style attribute, for the CSP):
+    arrivals in blue by share of the busiest hour (`heat-a0`..`heat-a10`); a rate red below the
+    period's rate and green above it (`heat-m5`..`heat-p5`), full colour at 10 points away."""
     if value is None:
-        return "#f3f5f8"
+        return "heat-none"
     if kind == "pct":
         t = max(-1.0, min(1.0, (value - (centre if centre is not None else value)) / 10.0))
-        far = (198, 40, 40) if t < 0 else (46, 125, 50)
-        near = (241, 243, 245)
-        return "rgb({},{},{})".format(*(int(a + (b - a) * abs(t)) for a, b in zip(near, far)))
+        step = round(t * (HEAT_STEPS // 2))
+        return f"heat-{'m' if step < 0 else 'p'}{abs(step)}"
     t = 0 if not top else max(0.0, min(1.0, value / top))
-    return f"rgba(11,79,156,{0.08 + 0.8 * t:.2f})"
+    return f"heat-a{round(t * HEAT_STEPS)}"
+
+
+def heat_css() -> str:
+    """The rules of reports.css for `_heat_class` (tests check the file holds them)."""
+    lines = ["table.heat td.heat-none { background: #f3f5f8; }"]
+    for i in range(HEAT_STEPS + 1):
+        lines.append(f"table.heat td.heat-a{i} {{ background: rgba(11,79,156,{0.08 + 0.8 * i / HEAT_STEPS:.2f}); }}")
+    near = (241, 243, 245)
+    for sign, far in (("m", (198, 40, 40)), ("p", (46, 125, 50))):
+        for i in range(HEAT_STEPS // 2 + 1):
+            t = i / (HEAT_STEPS // 2)
+            rgb = ",".join(str(int(a + (b - a) * t)) for a, b in zip(near, far))
+            lines.append(f"table.heat td.heat-{sign}{i} {{ background: rgb({rgb}); }}")
+    return "\n".join(lines) + "\n"
 
 
 def _grid_max(grid) -> float:
@@ -83,7 +100,7 @@ def register(app, socketio, qms, csrf) -> None:
 
     @bp.context_processor
     def _helpers():
-        return {"cell_text": tables.text, "cell_value": tables.value, "heat_colour": _heat_colour,
+        return {"cell_text": tables.text, "cell_value": tables.value, "heat_class": _heat_class,
                 "grid_max": _grid_max}
 
     def api_caller():
