@@ -417,8 +417,8 @@ def _check_user_counter(db: Database, counter) -> int | None:
 
 def _check_role(role) -> str:
     if role not in ROLES:
-        raise _bad("Vai trò phải là cán bộ (officer), trưởng bộ phận (supervisor) hoặc quản trị (admin), "
-                   "không phải '%(role)s'", role=role)
+        raise _bad("Vai trò phải là cán bộ (officer), trưởng bộ phận (supervisor) hoặc quản trị (admin), không phải '%(role)s'",
+                   role=role)
     return role
 
 
@@ -649,7 +649,7 @@ def check_setting(name: str, value):
                 raise _bad("%(field)s phải là JSON {\"1\": ..., \"5\": ...}", field=field) from None
         if not isinstance(value, dict) or set(map(str, value)) != {"1", "2", "3", "4", "5"}:
             raise _bad("%(field)s phải có đủ các mức 1 đến 5", field=field)
-        return {str(k): _text(value[k], f"Nhãn mức {k}", required=True, limit=40)
+        return {str(k): _text(value[k], "Nhãn mức %s" % k, required=True, limit=40)
                 for k in sorted(value, key=lambda k: -int(k))}
     if name == "default_service_minutes":
         return _float(value, field, lo=0, hi=240, lo_open=True)
@@ -688,3 +688,51 @@ def set_settings(db: Database, cfg: EngineConfig, now: float, *, values: dict, a
         set_setting(db, cfg, now, name=name, value=value, actor=actor)
         changed.append(name)
     return changed
+
+
+# -- reads for the admin pages -------------------------------------------------------------------
+
+def all_services(db: Database) -> list[dict]:
+    """Every service, active or not, in kiosk order, with `hours` decoded."""
+    rows = [dict(r) for r in db.query("SELECT * FROM services ORDER BY active DESC, sort, code")]
+    for r in rows:
+        r["hours"] = json.loads(r["hours"]) if r["hours"] else None
+    return rows
+
+
+def all_counters(db: Database) -> list[dict]:
+    """Every counter, active or not, with `services` decoded and the officer signed in there."""
+    rows = [dict(r) for r in db.query(
+        "SELECT c.*, u.username AS officer, u.full_name AS officer_name FROM counters c "
+        "LEFT JOIN users u ON u.id = c.officer_id ORDER BY c.active DESC, c.number")]
+    for r in rows:
+        r["services"] = json.loads(r["services"])
+    return rows
+
+
+def all_users(db: Database) -> list[dict]:
+    """Every person (no secrets), with the counter he is signed in to now."""
+    return [dict(r) for r in db.query(
+        "SELECT u.id, u.username, u.full_name, u.role, u.counter, u.active, u.created_at, u.failed_logins, "
+        "(SELECT min(number) FROM counters WHERE officer_id = u.id) AS at_counter "
+        "FROM users u ORDER BY u.active DESC, CASE u.role WHEN 'admin' THEN 0 WHEN 'supervisor' THEN 1 ELSE 2 END, "
+        "u.username")]
+
+
+def all_devices(db: Database) -> list[dict]:
+    """Every device (no token), with `roles` and `last_status` decoded."""
+    rows = [dict(r) for r in db.query(
+        "SELECT id, name, roles, counter, room, active, created_at, online, last_seen, last_status FROM devices "
+        "ORDER BY active DESC, id")]
+    for r in rows:
+        r["roles"] = json.loads(r["roles"])
+        r["last_status"] = json.loads(r["last_status"]) if r["last_status"] else None
+    return rows
+
+
+def one(rows: list[dict], key: str, value) -> dict:
+    """The row of `rows` whose `key` is `value`; NotFound otherwise."""
+    for r in rows:
+        if str(r[key]) == str(value):
+            return r
+    raise NotFound()
