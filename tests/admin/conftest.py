@@ -51,3 +51,6 @@ def signed_in(client, admin_user):
             return client.post(path, data=data, **kw)
 
     return Client
+
+
+from tests.browser_fixtures import browser  # noqa: E402, F401  (fixture for this folder's browser tests)
