@@ -255,3 +255,14 @@ def test_audit_filters_and_csv(signed_in, engine, qms, clock):
                                         ("en", "Prefix 'A' is already used by the service Đất đai")])
 def test_refusals_in_english_too(signed_in, engine, lang, text):
     refused(engine, signed_in, f"/admin/services?lang={lang}", {**SERVICE, "prefix": "A"}, text)
+
+
+def test_the_printed_report_carries_the_report_settings(signed_in, qms):
+    from server.engine import admin
+
+    qms.write(admin.set_settings, actor="user:chief", values={
+        "report_place": "Phường Bến Thành", "report_doc_prefix": "BC-TTPVHCC",
+        "report_signer_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "report_signer_name": "Nguyễn Thị Hoa"})
+    html = signed_in.get("/reports/print?period=month").get_data(as_text=True)
+    assert "Số: ……/BC-TTPVHCC" in html and "<i>Phường Bến Thành, ngày" in html
+    assert "<b>KT. GIÁM ĐỐC</b><br><b>PHÓ GIÁM ĐỐC</b>" in html and "Nguyễn Thị Hoa" in html
