@@ -173,7 +173,7 @@ def _float(value, field: str, *, lo: float, hi: float, lo_open: bool = False) ->
             raise _bad("%(field)s phải là một số", field=field) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad("%(field)s phải là một số", field=field)
-    if value < lo or value > hi or (lo_open and value == lo):
+    if value != value or value < lo or value > hi or (lo_open and value == lo):  # NaN too
         raise _bad("%(field)s phải trong khoảng %(lo)s đến %(hi)s", field=field, lo=_num(lo), hi=_num(hi))
     return float(value)
 
@@ -251,7 +251,7 @@ def _check_service(db: Database, code: str, row: dict) -> dict:
         out["daily_limit"] = None
     else:
         try:
-            out["daily_limit"] = _int(limit, "Giới hạn trong ngày", lo=1)
+            out["daily_limit"] = _int(limit, "Giới hạn trong ngày", lo=1, hi=100000)
         except BadRequest:
             raise _bad("Giới hạn trong ngày phải là số nguyên dương (để trống nếu không giới hạn)") from None
     out["hours"] = check_hours(row.get("hours"))
@@ -348,7 +348,7 @@ def _counter(db: Database, number: int) -> dict:
 def create_counter(db: Database, cfg: EngineConfig, now: float, *, number, services, name: str = "",
                    room: str = "", actor: str) -> dict:
     """Add a counter serving `services` in order of preference."""
-    number = _int(number, "Số quầy", lo=1, hi=999)
+    number = _int(number, "Số quầy", lo=1, hi=9999)
     if db["counters"].count_where("number = ?", [number]):
         raise Conflict(msgid="Quầy số %(n)s đã có", n=number)
     row = {"number": number, "name": _text(name, "Tên quầy", limit=60) or f"Quầy {number}",
@@ -365,7 +365,7 @@ def change_counter(db: Database, cfg: EngineConfig, now: float, *, number, actor
     unknown = sorted(set(changes) - set(COUNTER_FIELDS))
     if unknown:
         raise _bad("Không có trường %(fields)s cho quầy", fields=", ".join(unknown))
-    number = _int(number, "Số quầy", lo=1)
+    number = _int(number, "Số quầy", lo=1, hi=9999)
     old = _counter(db, number)
     row = {k: old[k] for k in COUNTER_FIELDS}
     if "name" in changes:
@@ -409,7 +409,7 @@ def _user(db: Database, username: str) -> dict:
 def _check_user_counter(db: Database, counter) -> int | None:
     if counter in (None, ""):
         return None
-    counter = _int(counter, "Quầy mặc định", lo=1)
+    counter = _int(counter, "Quầy mặc định", lo=1, hi=9999)
     if not db["counters"].count_where("number = ? AND active = 1", [counter]):
         raise _bad("Quầy mặc định: quầy số %(n)s không tồn tại hoặc đã ngừng", n=counter)
     return counter
@@ -522,7 +522,7 @@ def _check_device(db: Database, roles, counter) -> tuple[list[str], int | None]:
     if counter in (None, ""):
         counter = None
     else:
-        counter = _int(counter, "Quầy", lo=1)
+        counter = _int(counter, "Quầy", lo=1, hi=9999)
         if not db["counters"].count_where("number = ? AND active = 1", [counter]):
             raise _bad("Quầy: quầy số %(n)s không tồn tại hoặc đã ngừng", n=counter)
     if ("rating" in roles or "counter" in roles) and counter is None:

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from ...engine import admin, audit
 from ...errors import BadRequest, QmsError
-from ..common.pages import gate, with_lang
+from ..common.pages import gate, to_sign_in, with_lang
 
 CENTER_FIELDS = ("unit_name", "center_name", "timezone", "notice_text", "track_url", "report_place",
                  "report_signer_title", "report_signer_name", "report_doc_prefix")
@@ -161,6 +161,8 @@ def register(app, socketio, qms, csrf) -> None:
             who, answer = gate("admin")
             if answer is not None:
                 return answer
+            if who.via != "session":  # pages are for people signed in, as the board's
+                return to_sign_in()
             return fn(who, *args, **kwargs)
         return wrapper
 
