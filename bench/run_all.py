@@ -34,6 +34,7 @@ QUICK = {
     "display_latency.py": ["--calls", "30"],
     "kiosk_bench.py": ["--tickets", "50", "--ratings", "50"],
     "reports_bench.py": ["--runs", "5", "--board-runs", "50"],
+    "fuzz.py": ["--profile", "short"],
 }
 
 

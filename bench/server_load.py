@@ -188,9 +188,17 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
 
     rnd = random.Random(seed)
     clients: dict[str, socketio.AsyncClient] = {}
+    dropped = {"n": 0}  # kiosk connections the server closed during the run (none expected)
+    closing = {"now": False}
 
     async def connect(dev):
         c = socketio.AsyncClient(reconnection=False)
+
+        @c.on("disconnect", namespace="/kiosk")
+        def _gone(*_args):
+            if not closing["now"]:
+                dropped["n"] += 1
+
         await c.connect(url, namespaces=["/kiosk"], transports=["websocket"], wait_timeout=30,
                         auth={"device": dev["id"], "token": dev["token"]})
         clients[dev["id"]] = c
@@ -352,6 +360,7 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
     gc.enable()
     stop_calls.set()
     await asyncio.gather(*officer_tasks, return_exceptions=True)
+    closing["now"] = True
     for c in list(clients.values()) + tvs:
         try:
             await c.disconnect()
@@ -359,7 +368,7 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
             pass
     return {"records": records, "connect_s": connect_s, "send_s": send_end, "load_s": load_end,
             "client_cpu_s": client_cpu, "calls": calls, "display_messages": snapshots,
-            "cpu_timeline": cpu_timeline,
+            "cpu_timeline": cpu_timeline, "dropped_connections": dropped["n"],
             "server_connected": {"rss_mb": rss_connected, "threads": threads_connected}, "server_peak": peak}
 
 
@@ -454,6 +463,7 @@ def summarise(load: dict, args, server_cpu_s: float) -> dict:
         "server_cpu_ms_per_ack": round(1000 * server_cpu_s / len(ok), 3) if ok else None,
         "events_sent": len(recs), "events_acked_ok": len(ok), "errors": errors,
         "busy_answers": sum(r["busy"] for r in recs),
+        "dropped_connections": load["dropped_connections"],
         "events_delivered_after_busy": sum(1 for r in ok if r["busy"]),
         "answer_ms": _answers(recs),
         "throughput_per_s": round(len(ok) / window, 1) if window else None,

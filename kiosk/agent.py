@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Callable
@@ -21,7 +22,15 @@ from .leds import Indicator
 from .link import Link, LinkDown, NoAnswer, default_client_factory
 from .outbox import Entry, Outbox
 from .panel import COUNTER, PRIORITY, RATING, TICKET, Panel, Press
-from .printer import NONE, OFFLINE, PAPER_OUT, Driver, Printer, PrintFailed, build_driver
+from .printer import (
+    NONE,
+    OFFLINE,
+    PAPER_OUT,
+    Driver,
+    Printer,
+    PrintFailed,
+    build_driver,
+)
 from .sender import Sender
 from .status import StatusReporter
 
@@ -29,6 +38,7 @@ log = logging.getLogger("kiosk.agent")
 
 ERROR_FLASH_S = 3.0
 THANKS_FLASH_S = 1.5
+BUSY_FIRST_PAUSE_S = 0.2  # a ticket request answered busy is sent again after this, doubling
 _STOP = object()
 
 
@@ -46,12 +56,14 @@ class Agent:
         announce_leds: bool = False,
         after_answer: Callable[[Entry, object], None] | None = None,
         on_ticket: Callable[[dict], None] | None = None,
+        before_print: Callable[[dict], None] | None = None,
     ):
         self.config = config
         self.clock = clock or Clock()
         self.started_mono = self.clock.monotonic()
         self.roles = set(config.kiosk.roles)
         self.on_ticket = on_ticket or (lambda ticket: None)
+        self.before_print = before_print or (lambda ticket: None)  # tests: a kill at the worst moment
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._leds: list[Indicator] = []
@@ -127,9 +139,12 @@ class Agent:
 
     def start(self) -> None:
         """Build the buttons, start every thread and the connection; returns at once."""
+        self.resolve_unprinted()
         self._refresh_status_led()
         if "ticket" in self.roles:
-            from .ticket_image import render_ticket  # Pillow and fonts: only for kiosks that print
+            from .ticket_image import (
+                render_ticket,  # Pillow and fonts: only for kiosks that print
+            )
 
             render_ticket({"code": "A001"}, width_px=self.config.printer.width_px)  # load before the first press
         self.panel = Panel(self.config, self._pin_factory, self.clock, self.queues)
@@ -254,8 +269,17 @@ class Agent:
             return "printer"
         key = str(uuid.uuid4())
         request = {"id": key, "service": service, "priority": bool(priority)}
+        # Durably, before the request leaves: if this process dies before the paper is out, the
+        # next start tells the server the ticket was not printed (resolve_unprinted).
+        self.outbox.ticket_state(key, "requested")
         try:
-            answer = self.link.call(protocol.TICKET, request, timeout=self.config.server.ticket_timeout_s)
+            return self._request_and_print(key, request, service, priority)
+        finally:
+            self.outbox.ticket_state(key, None)
+
+    def _request_and_print(self, key: str, request: dict, service: str, priority: bool) -> str:
+        try:
+            answer = self._ask_ticket(request)
         except LinkDown as exc:
             log.warning("no ticket for %s: %s", service, exc)
             self.status_led.flash("error", ERROR_FLASH_S)
@@ -277,6 +301,9 @@ class Agent:
             from .ticket_image import render_ticket
 
             image = render_ticket(ticket, width_px=self.config.printer.width_px, timezone=self.config.kiosk.timezone)
+            self.before_print(ticket)
+            # From here the paper may come out: a death now leaves a ticket that is not cancelled.
+            self.outbox.ticket_state(key, "printing")
             self.printer.print_image(image, str(ticket.get("code") or "ticket"))
         except PrintFailed as exc:
             log.error("ticket %s issued but not printed: %s", ticket.get("code"), exc.reason)
@@ -291,6 +318,36 @@ class Agent:
         log.info("ticket %s printed (%s%s)", ticket.get("code"), service, ", ưu tiên" if priority else "")
         self.on_ticket(ticket)
         return "printed"
+
+    def resolve_unprinted(self) -> None:
+        """Ticket requests that a previous run of the agent left between the request and the
+        paper (killed, crashed, power cut). One still 'requested' never reached the printer:
+        `print_failed` goes through the outbox, and the server cancels the ticket (or voids the
+        request if it is still on its way), so that no number is called that nobody holds. One
+        'printing' may be in a citizen's hand: it is left as it is."""
+        for key, state in self.outbox.unresolved_tickets():
+            if state == "requested":
+                log.warning("ticket request %s was never printed (the agent stopped): cancelling it", key)
+                self._report_print_failed(key, "kiosk_restarted: not printed")
+            else:
+                log.warning("ticket %s was being printed when the agent stopped: left as it is", key)
+            self.outbox.ticket_state(key, None)
+
+    def _ask_ticket(self, request: dict) -> object:
+        """The server's answer to a ticket request. A server past its capacity answers `busy` at
+        once, having done nothing: the citizen is at the kiosk, so the same request (same id) is
+        sent again after a short pause, for as long as the ticket timeout allows."""
+        timeout = self.config.server.ticket_timeout_s
+        deadline = time.monotonic() + timeout
+        pause = BUSY_FIRST_PAUSE_S
+        while True:
+            answer = self.link.call(protocol.TICKET, request, timeout=timeout)
+            if protocol.error_of(answer)[0] != "busy" or protocol.is_ok(answer):
+                return answer
+            if time.monotonic() + pause >= deadline:
+                return answer
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _report_print_failed(self, ticket_id: str, reason: str) -> None:
         # Through the outbox: the server must learn it even if the link is down right now.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .clock import Stamp
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: tickets_pending
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS dead_letter (
     error        TEXT NOT NULL,
     message      TEXT NOT NULL,
     buried_at    REAL NOT NULL
+);
+-- A ticket asked of the server and not yet printed (state 'requested'), or being printed
+-- ('printing'). A row left at start means the agent died in between: see Agent.resolve_unprinted.
+CREATE TABLE IF NOT EXISTS tickets_pending (
+    key          TEXT PRIMARY KEY,       -- the request's id, which becomes the ticket's id
+    state        TEXT NOT NULL CHECK (state IN ('requested', 'printing')),
+    at           REAL NOT NULL
 );
 """
 
@@ -133,6 +140,22 @@ class Outbox:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    # -- tickets between the request and the paper ------------------------------------------
+    def ticket_state(self, key: str, state: str | None) -> None:
+        """Record durably where a ticket request is: 'requested', 'printing', or None (done:
+        printed, or resolved otherwise)."""
+        with self._lock:
+            if state is None:
+                self._db.execute("DELETE FROM tickets_pending WHERE key = ?", (key,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO tickets_pending (key, state, at) VALUES (?, ?, ?)",
+                                 (key, state, time.time()))
+
+    def unresolved_tickets(self) -> list[tuple[str, str]]:
+        """(key, state) of the ticket requests a previous run left between request and paper."""
+        with self._lock:
+            return [(k, st) for k, st in self._db.execute("SELECT key, state FROM tickets_pending ORDER BY at")]
 
     def depth(self) -> int:
         """How many events wait to be sent."""

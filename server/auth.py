@@ -40,9 +40,21 @@ def _device(row: dict) -> dict:
     return row
 
 
+def _text(value) -> bool:
+    """A string that SQLite and hashing can take: not a page long, valid Unicode (a JSON
+    escape such as "\\ud800" gives a lone surrogate, which `encode` refuses)."""
+    if not isinstance(value, str) or len(value) > 200:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def device_by_credentials(db: Database, device_id, token) -> dict:
     """The active device with this id and token; Unauthorized otherwise."""
-    if not isinstance(device_id, str) or not isinstance(token, str) or len(token) > 200:
+    if not _text(device_id) or not _text(token):
         raise Unauthorized("unauthorized")
     rows = list(db.query("SELECT * FROM devices WHERE id = ? AND active = 1", [device_id]))
     if not rows or not hmac.compare_digest(rows[0]["token_hash"], token_hash(token)):
@@ -52,7 +64,7 @@ def device_by_credentials(db: Database, device_id, token) -> dict:
 
 def principal_by_bearer(db: Database, token: str) -> tuple[str, dict]:
     """('device', row) or ('user', row) for a bearer token; Unauthorized otherwise."""
-    if not token or len(token) > 200:
+    if not token or not _text(token):
         raise Unauthorized("unauthorized")
     digest = token_hash(token)
     rows = list(db.query("SELECT * FROM devices WHERE token_hash = ? AND active = 1", [digest]))

@@ -197,6 +197,18 @@ CREATE TRIGGER versions_devices_d AFTER DELETE ON devices BEGIN UPDATE versions 
 """)
 
 
+@core()
+def m004_action_requests_bound(db: Database) -> None:
+    # A counter action's request id is bound to what it first asked: the same id again is a
+    # replay only for the same action, counter and caller (`actor`, kept from the start);
+    # otherwise `id_conflict`. Rows from before this migration keep NULL here (their result
+    # names the action and the counter).
+    _run(db, """
+ALTER TABLE action_requests ADD COLUMN counter INTEGER;
+ALTER TABLE action_requests ADD COLUMN action TEXT
+""")
+
+
 # -- the supervisors' board alerts ------------------------------------------------------------
 
 @alerts()

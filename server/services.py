@@ -41,7 +41,9 @@ class Services:
         self.socketio = None
         self.guard = None  # server.web.common.guard.ConnectionLimit
         self.join_deadline = None  # server.web.common.guard.JoinDeadline
+        self.client_errors = None  # server.web.common.clienterrors.ClientErrors
         self.load = Load(self)
+        self.presence_stale = False  # a device's connect or disconnect could not be written
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
         self._live: dict[str, Any] = {}
@@ -124,6 +126,47 @@ class Services:
 
     def submit(self, fn: Callable[..., Any], **args):
         return self.store.submit(_Job(fn, self, args))
+
+    def note_presence(self, device_id: str, *, online: bool) -> None:
+        """Record that a device connected or left, without waiting: a connection must not
+        depend on a write (the disk may be full). A write that fails leaves the presence to be
+        set again, from the connections held, by `sync_presence` on the ticker."""
+        from .engine import devices
+
+        def done(fut) -> None:
+            if fut.exception() is not None:
+                self.presence_stale = True
+
+        self.submit(devices.set_online, device_id=device_id, online=online).add_done_callback(done)
+
+    def sync_presence(self) -> None:
+        """If a presence write failed, set every device's presence from the connections held."""
+        if not self.presence_stale:
+            return
+        from .engine import devices
+
+        self.presence_stale = False
+        online = sorted({c["device"] for c in list(self.connections.values()) if "device" in c})
+        try:
+            self.write(devices.sync_presence, online=online)
+        except Exception:
+            self.presence_stale = True
+            raise
+
+    def health(self) -> dict:
+        """The writer's state and the free space under the database: what /healthz reports."""
+        import shutil
+
+        self.store.read().execute("SELECT 1").fetchone()
+        free_mb = shutil.disk_usage(self.store.path.parent).free / 1e6
+        low = free_mb < float(self.setting("disk_free_min_mb"))
+        failure = self.store.failure
+        db = "failing" if failure else "low_disk" if low else "ok"
+        out = {"ok": db == "ok", "db": db, "disk_free_mb": round(free_mb), "writes_waiting": self.store.pending,
+               "lag_ms": round(self.load.lag_s * 1000, 1), "busy_refused": self.load.refused}
+        if failure:
+            out["last_write_failure"] = {"at": self.cfg().iso(failure["at"]), "error": failure["error"]}
+        return out
 
     # -- pushes ------------------------------------------------------------------------------
     def version(self) -> dict:

@@ -16,6 +16,7 @@ import queue
 import secrets
 import sqlite3
 import threading
+import time
 import weakref
 from concurrent.futures import Future
 from pathlib import Path
@@ -82,6 +83,9 @@ class Store:
         self.boot = secrets.token_hex(4)
         self.version = 0
         self.pending = 0  # writes submitted and not yet answered (the server sheds load on it)
+        # The last time the medium refused a write (disk full, I/O error), and why; None once a
+        # batch commits whole again. /healthz reports it: a full disk must not look healthy.
+        self.failure: dict | None = None
         self._pending_lock = threading.Lock()
         self.on_commit: list[Callable[[], None]] = []
         self._thread.start()
@@ -200,6 +204,7 @@ class Store:
                     if not isinstance(exc, QmsError):
                         log.exception("write job %s failed", getattr(fn, "__name__", fn))
                     if _storage_failure(exc):  # disk full, I/O error: the client may retry
+                        self._failed(exc)
                         err = StorageError()
                         err.__cause__ = exc
                         exc = err
@@ -213,6 +218,7 @@ class Store:
         except sqlite3.Error as exc:
             # Disk full, I/O error: nothing of the batch is kept, nobody is told "ok".
             log.error("commit failed: %s", exc)
+            self._failed(exc)
             if db.conn.in_transaction:
                 try:
                     db.conn.execute("ROLLBACK")
@@ -225,6 +231,8 @@ class Store:
             return
         if not rolled_back:
             self.version += 1
+        if all(ok for ok, _value in outcomes):
+            self.failure = None
         if any(ok for ok, _value in outcomes):
             # Before the callers hear back: a caller that changed a setting and writes again at
             # once must find the setting's new value in memory (server/services.py).
@@ -239,6 +247,9 @@ class Store:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failure = {"at": time.time(), "error": str(exc)[:200]}
 
     def close(self) -> None:
         """Finish queued writes, stop the writer and close every connection."""

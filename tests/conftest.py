@@ -76,6 +76,12 @@ def make_app(tmp_path: Path, **config):
     return create_app(base)
 
 
+def settle(qms) -> None:
+    """Wait until every write queued so far is committed (the writer takes them in order): a
+    device's connect and disconnect are written without the connection waiting for them."""
+    qms.write(lambda db, cfg, now: None)
+
+
 # The test center is loaded once per session into a template database (loading it hashes six
 # passwords, half a second); each test's app and live server starts on a copy of it.
 TEMPLATE_ENV = "QMS_TEST_TEMPLATE_DIR"

@@ -25,3 +25,12 @@ def set_online(db: Database, cfg: EngineConfig, now: float, *, device_id: str, o
     if status is not None:
         fields["last_status"] = json.dumps(status, ensure_ascii=False)
     db["devices"].update(device_id, fields)
+
+
+def sync_presence(db: Database, cfg: EngineConfig, now: float, *, online: list[str]) -> None:
+    """Set every device's `online` from the connections the server holds now: after a time when
+    the disk refused the connect and disconnect writes, the board must not show a gone device
+    as online, nor a connected one as offline."""
+    db.execute("UPDATE devices SET online = 0 WHERE online = 1")
+    for device_id in online:
+        db.execute("UPDATE devices SET online = 1, last_seen = ? WHERE id = ?", [now, device_id])

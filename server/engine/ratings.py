@@ -50,11 +50,14 @@ def record(db: Database, cfg: EngineConfig, now: float, *, rating_id: str, devic
            score: int, age_ms: int, actor: str) -> dict:
     """Store one press from a rating terminal; returns {"duplicate": bool, "status": ...}.
 
-    Sending the same `rating_id` again stores nothing and answers `duplicate: true`."""
+    Sending the same `rating_id` again stores nothing and answers `duplicate: true`; the same id
+    with another score, or from another terminal, is `id_conflict` (that press was not stored)."""
     existing = sql.rows(db, "SELECT * FROM ratings WHERE id = ?", [rating_id])
     if existing:
         if existing[0]["score"] != score:
             raise IdempotencyConflict(f"Mã đánh giá {rating_id} đã dùng với điểm khác")
+        if existing[0]["device_id"] != device["id"]:
+            raise IdempotencyConflict(f"Mã đánh giá {rating_id} đã được một thiết bị khác dùng")
         return {"duplicate": True, "status": existing[0]["status"], "replay": True}
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise BadRequest("score phải là số nguyên từ 1 đến 5")

@@ -23,7 +23,9 @@ def issue(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, servic
     """Issue a ticket (or return the one already issued under `ticket_id`); returns `info()`."""
     existing = get(db, ticket_id)
     if existing is not None:
-        if existing["origin_service"] != service or bool(existing["priority"]) != bool(priority):
+        # A replay is the same request from the same kiosk; anything else reusing the id is refused.
+        if existing["origin_service"] != service or bool(existing["priority"]) != bool(priority) \
+                or existing["device_id"] != device_id:
             raise IdempotencyConflict(f"Mã {ticket_id} đã được dùng cho một phiếu khác")
         return info(db, cfg, existing)
     if sql.first(db, "SELECT 1 FROM voided_requests WHERE id = ?", [ticket_id]):

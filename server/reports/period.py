@@ -11,11 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from .. import wire
 from ..errors import BadRequest
 
 KINDS = ("day", "week", "month", "quarter", "year", "range")
 MAX_RANGE_DAYS = 3 * 366
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# The days a report may be about: a period around year 9999 or 1 would step past what `date`
+# can hold (OverflowError, "year 10000 is out of range").
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,13 @@ def _date(args, name: str, default: date | None = None) -> date:
     try:
         if len(str(value)) != 10:
             raise ValueError(value)
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise BadRequest(f"'{name}' phải là một ngày dạng YYYY-MM-DD, không phải {str(value)[:40]!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadRequest(f"'{name}' phải từ {FIRST_DAY.isoformat()} đến {LAST_DAY.isoformat()}, "
+                         f"không phải {day.isoformat()}")
+    return day
 
 
 def parse(args, today: date) -> Period:
@@ -141,17 +149,16 @@ def parse_filters(args, db) -> Filters:
             raise BadRequest(f"lĩnh vực '{str(service)[:20]}' không tồn tại")
     counter = args.get("counter") or None
     if counter is not None:
-        try:
-            counter = int(counter)
-        except ValueError:
-            raise BadRequest(f"'counter' phải là số quầy, không phải {str(counter)[:20]!r}") from None
+        if not wire.is_number(counter) or int(counter) > wire.MAX_INT:
+            raise BadRequest(f"'counter' phải là số quầy, không phải {str(counter)[:20]!r}")
+        counter = int(counter)
         if not db.execute("SELECT 1 FROM counters WHERE number = ?", [counter]).fetchone():
             raise BadRequest(f"quầy {counter} không tồn tại")
     officer = args.get("officer") or None
     if officer is not None:
         officer = str(officer)
         row = db.execute("SELECT id FROM users WHERE id = ? OR username = ?",
-                         [int(officer) if officer.isdigit() else -1, officer[:40]]).fetchone()
+                         [wire.row_id(officer) or -1, officer[:40]]).fetchone()
         if not row:
             raise BadRequest(f"cán bộ '{officer[:40]}' không tồn tại")
         officer = row[0]

@@ -11,6 +11,7 @@ of docs/protocol.md are generated from them: `python -m server.wire --write` / `
 """
 
 from .base import (MAX_TEXT, MESSAGE_IDS, OutModel, WireModel, bad_request, parse, single)
+from .params import MAX_INT, integer, is_number, row_id
 from .incoming import (ACTIONS, MAX_AGE_MS, MAX_DOSSIER, PRINTER_STATES, BoardAuth, CounterAction,
                        CounterActionBody, CounterAuth, KioskAuth, PrintFailed, Rating, Status, Ticket,
                        TicketBody, INCOMING)
@@ -26,7 +27,8 @@ ACKS = {"ticket": TicketAck, "rating": RatingAck, "status": StatusAck, "print_fa
         "counter_action": CounterActionAck}
 
 __all__ = [
-    "parse", "single", "bad_request", "WireModel", "OutModel", "MAX_TEXT", "MESSAGE_IDS", "EVENTS", "ACKS",
+    "parse", "single", "bad_request", "WireModel", "OutModel", "MAX_TEXT", "MAX_INT", "integer", "is_number",
+    "row_id", "MESSAGE_IDS", "EVENTS", "ACKS",
     "ACTIONS", "MAX_AGE_MS", "MAX_DOSSIER", "PRINTER_STATES", "INCOMING", "OUTGOING",
     "Ticket", "Rating", "Status", "PrintFailed", "CounterAction", "KioskAuth", "CounterAuth", "BoardAuth",
     "TicketBody", "CounterActionBody",

@@ -71,8 +71,11 @@ class CounterAction(WireModel):
 
     action: Text = Field(description="One of " + ", ".join(f"`{a}`" for a in ACTIONS)
                                      + "; another name is refused with `bad_request`")
-    id: Text | None = Field(None, description="Idempotency key: the same id again returns the first "
-                                               "result with `\"replay\": true` and does nothing")
+    id: Uuid | None = Field(None, description="Idempotency key, a fresh UUID per press (normalised to "
+                                               "lower-case hyphenated form): the same id again for the same "
+                                               "action, counter and caller returns the first result with "
+                                               "`\"replay\": true` and does nothing; for another action, "
+                                               "counter or caller it is `id_conflict`")
     counter: int | None = Field(None, description="Accepted and ignored: a keypad acts at the counter it is "
                                                   "bound to")
     ticket: Text | None = Field(None, description="Id or today's code of the ticket the action is about: "
@@ -126,7 +129,7 @@ class CounterActionBody(WireModel):
     """`POST /api/counters/<n>/<action>` (the body may be empty). The route validates
     `{**body, "action": <action>}` as `CounterAction`."""
 
-    id: Text | None = Field(None, description="Idempotency key, as in `counter_action`")
+    id: Uuid | None = Field(None, description="Idempotency key (a UUID), as in `counter_action`")
     ticket: Text | None = Field(None, description="Id or today's code of the ticket, as in `counter_action`")
     service: Text | None = Field(None, description="Target service of `transfer`")
     dossier_code: Text | None = Field(None, description=f"Kept with `finish` (at most {MAX_DOSSIER} characters "

@@ -8,6 +8,7 @@ import time
 
 from server.engine import alerts
 from server.web.board.namespace import check_alerts
+from tests.conftest import settle
 from tests.console.helpers import csrf_token, sign_in
 
 
@@ -76,6 +77,7 @@ def test_a_device_offline_for_more_than_a_minute(qms, clock, kiosk_client):
     assert not open_alerts(qms)  # never connected: not "offline"
     kiosk = kiosk_client("rate-2")
     kiosk.disconnect(namespace="/kiosk")
+    settle(qms)
     clock.advance(59)
     check_alerts(qms)
     assert not open_alerts(qms)
@@ -83,6 +85,7 @@ def test_a_device_offline_for_more_than_a_minute(qms, clock, kiosk_client):
     check_alerts(qms)
     assert open_alerts(qms)[("device_offline", "device:rate-2")]["data"]["counter"] == 2
     kiosk_client("rate-2")  # back
+    settle(qms)
     check_alerts(qms)
     assert not open_alerts(qms)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from server.reports import board
-from server.reports import queries
+from server.reports import board, queries
+from tests.conftest import settle
 from tests.console.helpers import sign_in
 
 
@@ -69,6 +69,7 @@ def test_devices_show_link_printer_and_outbox(qms, kiosk_client):
     assert k["online"] and k["printer"] == "paper_low" and k["outbox"] == 3 and k["version"] == "1.2"
     assert devices["rate-1"]["online"] is False and devices["rate-1"]["last_seen"] is None
     kiosk.disconnect(namespace="/kiosk")
+    settle(qms)
     k = {d["id"]: d for d in snapshot(qms)["devices"]}["kiosk-1"]
     assert not k["online"] and k["last_seen"] is not None and k["printer"] == "paper_low"
 

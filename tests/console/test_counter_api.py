@@ -61,6 +61,51 @@ def test_a_retried_action_is_applied_once(api, engine):
     assert engine.ticket("A002")["state"] == "waiting"
 
 
+def test_a_request_id_replays_only_the_same_action_at_the_same_counter_by_the_same_caller(api, engine):
+    # The review's case: pause with an id, then resume with the same id, must not answer
+    # "pause, replay" and leave the counter paused; nor may another officer's next with that
+    # id get counter 2's old result.
+    rid = str(uuid.uuid4())
+    assert _act(api, "officer2", 2, "pause", id=rid).json["result"]["action"] == "pause"
+    r = _act(api, "officer2", 2, "resume", id=rid)
+    assert r.status_code == 409 and r.json["error"] == "id_conflict", r.json
+    assert engine.counter(2)["state"] == "paused"
+    engine.issue("A")
+    r = _act(api, "officer1", 1, "next", id=rid)
+    assert r.status_code == 409 and r.json["error"] == "id_conflict", r.json
+    assert engine.ticket("A001")["state"] == "waiting"
+    # the same officer, action and counter: a replay (the id in any case of letters)
+    again = _act(api, "officer2", 2, "pause", id=rid.upper())
+    assert again.status_code == 200 and again.json["result"] == {"counter": 2, "action": "pause", "replay": True}
+    # the keypad of counter 1 and officer1 at counter 1 are different callers
+    rid = str(uuid.uuid4())
+    assert _act(api, "pad-1", 1, "next", id=rid).json["result"]["ticket"] == "A001"
+    r = _act(api, "officer1", 1, "next", id=rid)
+    assert r.status_code == 409 and r.json["error"] == "id_conflict"
+    assert _act(api, "pad-1", 1, "next", id=rid).json["result"]["replay"] is True
+
+
+@pytest.mark.parametrize("bad", ["A", "req-1", "", "7c9e6679-7425-40de-944b-e07fc1f90ae", 5])
+def test_a_request_id_that_is_no_uuid_is_refused_by_name(api, engine, bad):
+    before = engine.dump()
+    r = _act(api, "officer1", 1, "pause", id=bad)
+    assert r.status_code == 400 and r.json["error"] == "bad_request" and "'id'" in r.json["message"], r.json
+    assert engine.dump() == before
+
+
+def test_a_request_stored_before_ids_were_bound_is_compared_by_what_it_kept(api, engine, qms):
+    # Rows written before migration m004 have no counter or action columns of their own:
+    # their result (and actor) say what they were.
+    old = str(uuid.uuid4())
+    qms.write(lambda db, cfg, now: db.execute(
+        "INSERT INTO action_requests (id, at, actor, result) VALUES (?, ?, ?, ?)",
+        [old, now, "user:officer2", json.dumps({"counter": 2, "action": "pause"})]))
+    assert _act(api, "officer2", 2, "resume", id=old).json["error"] == "id_conflict"
+    assert _act(api, "officer1", 1, "pause", id=old).json["error"] == "id_conflict"
+    assert _act(api, "officer2", 2, "pause", id=old).json["result"]["replay"] is True
+    assert engine.counter(2)["state"] == "open"
+
+
 def test_an_officer_acts_only_at_his_own_counter(api, engine):
     engine.issue("B")
     before = engine.dump()

@@ -1,9 +1,12 @@
 """Run one kiosk agent in its own process, for the kill tests (mock pins, key lines on stdin).
 
-Usage: python tests/kiosk/agent_proc.py CONFIG [--kill-after-ack]
+Usage: python tests/kiosk/agent_proc.py CONFIG [--kill-after-ack] [--kill-before-print] [--png DIR]
 
 --kill-after-ack: the process SIGKILLs itself right after the server acknowledged an outbox event
 and before the row is removed: the worst moment for an acknowledgement to be lost.
+--kill-before-print: it SIGKILLs itself after the server issued a ticket and before the printer
+got it: a ticket nobody holds, unless the next start cancels it.
+--png DIR: tickets are printed as PNG files into DIR (else no printer).
 """
 
 from __future__ import annotations
@@ -30,8 +33,18 @@ def main(argv: list[str]) -> int:
         def hook(entry, answer):
             os.kill(os.getpid(), signal.SIGKILL)
 
+    before_print = None
+    if "--kill-before-print" in argv:
+        def before_print(ticket):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    driver = None
+    if "--png" in argv:
+        from kiosk.printer import PngDriver
+
+        driver = PngDriver(Path(argv[argv.index("--png") + 1]))
     pin_factory = MockFactory()
-    agent = Agent(config, pin_factory=pin_factory, driver=None, after_answer=hook)
+    agent = Agent(config, pin_factory=pin_factory, driver=driver, after_answer=hook, before_print=before_print)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     agent.start()

@@ -28,11 +28,14 @@ def agent(tmp_path, pin_factory):
         a = Agent(make_config(tmp_path), pin_factory=pin_factory, driver=EscposDriver(factory, 576))
         calls = []
 
+        answers = list(answer) if isinstance(answer, list) else None
+
         def call(event, data, timeout):
             calls.append((event, data, timeout))
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
+            reply = answers.pop(0) if answers is not None else answer
+            if isinstance(reply, Exception):
+                raise reply
+            return reply
 
         a.link.call = call
         a.calls, a.factory = calls, factory
@@ -115,3 +118,21 @@ def test_status_payload(agent):
     payload = a.status_payload()
     assert payload["printer"] == "ok" and payload["outbox"] == 0 and isinstance(payload["uptime_s"], int)
     assert "detail" not in payload
+
+
+BUSY = {"ok": False, "error": "busy", "message": "Máy chủ đang quá tải"}
+
+
+def test_a_busy_server_is_asked_again_with_the_same_request(agent):
+    a = agent(answer=[BUSY, BUSY, {"ok": True, "ticket": TICKET}])
+    assert a.issue_ticket("A", False) == "printed"
+    assert [e for e, _d, _t in a.calls] == ["ticket"] * 3
+    assert len({d["id"] for _e, d, _t in a.calls}) == 1  # the same id: issued once at most
+    assert RASTER in a.factory.made[-1].output
+
+
+def test_a_server_busy_for_the_whole_timeout_is_a_refusal_and_nothing_prints(agent):
+    a = agent(answer=[BUSY] * 50)
+    assert a.issue_ticket("A", False) == "refused"
+    assert 2 <= len(a.calls) < 50
+    assert all(RASTER not in printer.output for printer in a.factory.made)

@@ -16,7 +16,15 @@ from escpos.printer import Dummy
 from kiosk import __version__
 from kiosk.agent import Agent
 from kiosk.printer import EscposDriver
-from tests.kiosk.kiosk_helpers import CUT, RASTER, Factory, RecordingDummy, make_config, press, wait_for
+from tests.kiosk.kiosk_helpers import (
+    CUT,
+    RASTER,
+    Factory,
+    RecordingDummy,
+    make_config,
+    press,
+    wait_for,
+)
 
 FAST = "reconnect_max_s = 0.3"
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from kiosk.clock import AGE_LOWER_BOUND, AGE_MONOTONIC, AGE_WALL, Clock, Stamp, read_boot_id
+from kiosk.clock import (
+    AGE_LOWER_BOUND,
+    AGE_MONOTONIC,
+    AGE_WALL,
+    Clock,
+    Stamp,
+    read_boot_id,
+)
 from kiosk.outbox import Outbox
 
 

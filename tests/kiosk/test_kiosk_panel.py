@@ -7,7 +7,6 @@ import queue
 import pytest
 
 from kiosk.panel import PRIORITY, RATING, TICKET, Lockout, Panel
-
 from tests.kiosk.kiosk_helpers import make_config, press
 
 

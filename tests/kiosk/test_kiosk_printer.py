@@ -14,7 +14,16 @@ from PIL import Image
 
 from kiosk.config import PrinterConfig
 from kiosk.printer import (
-    OFFLINE, OK, PAPER_LOW, PAPER_OUT, EscposDriver, PngDriver, Printer, PrintFailed, build_driver, escpos_factory,
+    OFFLINE,
+    OK,
+    PAPER_LOW,
+    PAPER_OUT,
+    EscposDriver,
+    PngDriver,
+    Printer,
+    PrintFailed,
+    build_driver,
+    escpos_factory,
 )
 from tests.kiosk.kiosk_helpers import CUT, RASTER, Factory
 

@@ -7,7 +7,14 @@ import unicodedata
 import pytest
 from PIL import Image, ImageChops
 
-from kiosk.ticket_image import _issued_text, fit, font, render_ticket, sample_ticket, wrap
+from kiosk.ticket_image import (
+    _issued_text,
+    fit,
+    font,
+    render_ticket,
+    sample_ticket,
+    wrap,
+)
 
 
 def ink_rows(img: Image.Image) -> int:

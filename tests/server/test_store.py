@@ -327,3 +327,52 @@ def test_version_grows_by_one_per_committed_batch_and_is_set_before_anyone_hears
         assert other.boot != store.boot and other.version == 0
     finally:
         other.close()
+
+
+def test_healthz_reports_a_full_disk_until_writes_go_through_again(tmp_path, clock):
+    """While the disk refuses writes, /healthz answers 503 with the reason; once a write is
+    committed again, 200 (issue: the web layer / faults, hole 4)."""
+    app = make_app(tmp_path, CLOCK=clock)
+    qms = app.extensions["qms"]
+    client = app.test_client()
+    from server.engine import admin
+
+    qms.write(admin.add_service, code="A", name_vi="Đất đai", prefix="A")
+    assert client.get("/healthz").status_code == 200
+    pages = qms.store._writer_db.execute("PRAGMA page_count").fetchone()[0]
+    qms.store.write(lambda db: db.execute(f"PRAGMA max_page_count = {pages + 2}"))
+    with pytest.raises(errors.StorageError):
+        for _ in range(2000):
+            qms.write(tickets.issue, ticket_id=str(uuid.uuid4()), service="A", actor="t")
+    resp = client.get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["ok"] is False and body["db"] == "failing"
+    assert "full" in body["last_write_failure"]["error"].lower()
+    qms.store.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    qms.write(tickets.issue, ticket_id=str(uuid.uuid4()), service="A", actor="t")
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json()["db"] == "ok"
+    qms.close()
+
+
+def test_healthz_reports_low_disk_space(tmp_path, clock):
+    app = make_app(tmp_path, CLOCK=clock, disk_free_min_mb=10 ** 12)  # more than any disk has
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503 and resp.get_json()["db"] == "low_disk"
+    app.extensions["qms"].close()
+
+
+def test_migration_m004_binds_request_ids_and_keeps_older_rows(tmp_path):
+    # A database migrated up to before m004 (as one in the field is), with a stored request,
+    # then migrated: the row is kept, and new rows say their counter and action.
+    from sqlite_utils import Database
+
+    from server import migrations
+
+    db = Database(tmp_path / "old.db")
+    migrations.core.apply(db, stop_before="m004_action_requests_bound")
+    db.execute("INSERT INTO action_requests (id, at, actor, result) VALUES ('r', 1, 'user:a', '{}')")
+    migrations.migrate(db)
+    assert [m.name for m in migrations.core.applied(db)][-1] == "m004_action_requests_bound"
+    assert {"counter", "action"} <= set(db["action_requests"].columns_dict)
+    assert db.execute("SELECT id, actor, counter, action FROM action_requests").fetchall() == [("r", "user:a", None, None)]

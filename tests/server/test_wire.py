@@ -47,8 +47,8 @@ def names_field(exc: BadRequest, field: str) -> None:
     (wire.PrintFailed, {"ticket_id": "t-1"}, {"ticket_id": "t-1", "reason": ""}),
     (wire.CounterAction, {"action": "next"},
      {"action": "next", "id": None, "counter": None, "ticket": None, "service": None, "dossier_code": None}),
-    (wire.CounterAction, {"action": "finish", "id": "r1", "counter": 1, "ticket": "A001", "dossier_code": "HS-1"},
-     {"action": "finish", "id": "r1", "counter": 1, "ticket": "A001", "service": None, "dossier_code": "HS-1"}),
+    (wire.CounterAction, {"action": "finish", "id": UID.upper(), "counter": 1, "ticket": "A001", "dossier_code": "HS-1"},
+     {"action": "finish", "id": UID, "counter": 1, "ticket": "A001", "service": None, "dossier_code": "HS-1"}),
     (wire.KioskAuth, {"device": "kiosk-1", "token": "t" * 200}, {"device": "kiosk-1", "token": "t" * 200}),
     (wire.CounterAuth, {}, {"token": None, "counter": None}),
     (wire.CounterAuth, {"token": "abc", "counter": 2}, {"token": "abc", "counter": 2}),
@@ -143,6 +143,8 @@ BAD = [
     (wire.CounterAction, {"action": "next", "counter": True}, "counter", wire.base.MSG_INTEGER),
     (wire.CounterAction, {"action": "next", "counter": "1"}, "counter", wire.base.MSG_INTEGER),
     (wire.CounterAction, {"action": "finish", "dossier_code": "d" * 201}, "dossier_code", wire.base.MSG_TOO_LONG),
+    (wire.CounterAction, {"action": "next", "id": "req-1"}, "id", wire.base.MSG_UUID),
+    (wire.CounterActionBody, {"id": "A"}, "id", wire.base.MSG_UUID),
     (wire.KioskAuth, {"device": "kiosk-1"}, "token", wire.base.MSG_MISSING),
     (wire.KioskAuth, {"device": ["kiosk-1"], "token": "x"}, "device", wire.base.MSG_STRING),
     (wire.KioskAuth, {"device": "kiosk-1", "token": "x" * 201}, "token", wire.base.MSG_TOO_LONG),
@@ -277,12 +279,13 @@ def test_ack_and_error_shapes_from_the_kiosk_namespace(kiosk_client, engine):
     wire.RatingAck.model_validate(rater.emit("rating", {"id": str(uuid.uuid4()), "score": 5}, namespace="/kiosk",
                                              callback=True))
     pad = kiosk_client("pad-1")
-    ack = pad.emit("counter_action", {"id": "req-1", "action": "recall"}, namespace="/kiosk", callback=True)
+    request_id = str(uuid.uuid4())
+    ack = pad.emit("counter_action", {"id": request_id, "action": "recall"}, namespace="/kiosk", callback=True)
     assert ack["ok"], ack
     # `id` and `v` are being added to calls and snapshots: stand-ins until the server sends them.
     ack["result"]["call"] = {"id": 1, "v": VERSION, **ack["result"]["call"]}
     wire.CounterActionAck.model_validate(ack)
-    replay = pad.emit("counter_action", {"id": "req-1", "action": "recall"}, namespace="/kiosk", callback=True)
+    replay = pad.emit("counter_action", {"id": request_id, "action": "recall"}, namespace="/kiosk", callback=True)
     assert wire.CounterActionAck.model_validate(replay).result.replay is True
 
 

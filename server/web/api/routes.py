@@ -114,9 +114,13 @@ def counter_action(number: int, action: str):
 
 @bp.get("/healthz")
 def healthz():
-    db = qms().store.read()
-    db.execute("SELECT 1").fetchone()
-    return jsonify({"ok": True, "time": qms().cfg().iso(qms().now()), "db": "ok"})
+    """For a supervisor's monitoring: 200 when the server can take writes, 503 when it cannot (the
+    last write the disk refused has not been followed by a whole commit, or the disk is nearly
+    full), with the reason."""
+    services = qms()
+    health = services.health()
+    return jsonify({"ok": health["ok"], "time": services.cfg().iso(services.now()), **health}), \
+        200 if health["ok"] else 503
 
 
 def register(app, socketio, services, csrf) -> None:

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from ...errors import BadRequest, Forbidden, NotFound, QmsError, TooLarge
 from ...i18n import localized_message
+from .http import BadPathValue
 
 
 def handle_error(exc: QmsError):
@@ -22,6 +23,12 @@ def _json_path() -> bool:
 
 def register(app) -> None:
     app.register_error_handler(QmsError, handle_error)
+
+    @app.errorhandler(BadPathValue)
+    def bad_path_value(exc):
+        if _json_path():
+            return handle_error(exc.error)
+        return exc
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

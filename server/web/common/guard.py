@@ -8,6 +8,10 @@
 - `JoinDeadline` closes an Engine.IO connection that has joined no namespace within
   `join_timeout_s` seconds (every real client joins in its first message): idle anonymous
   websockets cannot pile up.
+- `drop_reserved_events`: python-socketio dispatches a client's event by its name, so an event
+  named `connect` or `disconnect` would run the namespace's `on_connect` (with the event's
+  argument as the auth payload) or `on_disconnect` (the server then forgets a device that is
+  still connected) on a connection already open. Such events are dropped.
 """
 
 from __future__ import annotations
@@ -129,6 +133,22 @@ class JoinDeadline:
                 self.sweep()
             except Exception:
                 log.exception("join deadline sweep failed")
+
+
+def drop_reserved_events(socketio) -> None:
+    """Drop client events named `connect` or `disconnect` (python-socketio's reserved names),
+    as events nobody handles: no acknowledgement, nothing run."""
+    server = socketio.server
+    handle = server._handle_event
+    reserved = frozenset(server.reserved_events)
+
+    def handle_event(eio_sid, namespace, id, data):
+        if isinstance(data, list) and data and isinstance(data[0], str) and data[0] in reserved:
+            log.debug("dropped a client event named %r on %s", data[0], namespace)
+            return None
+        return handle(eio_sid, namespace, id, data)
+
+    server._handle_event = handle_event
 
 
 def _raw_socket(environ: dict):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_login import UserMixin, current_user
 
-from ... import auth
+from ... import auth, wire
 from ...errors import Forbidden, Unauthorized
 
 
@@ -27,7 +27,8 @@ def load_user(user_id: str) -> User | None:
     from ...engine import sql
 
     db = current_app.extensions["qms"].store.read()
-    row = sql.first(db, "SELECT * FROM users WHERE id = ? AND active = 1", [user_id]) if user_id.isdigit() else None
+    uid = wire.row_id(user_id)
+    row = sql.first(db, "SELECT * FROM users WHERE id = ? AND active = 1", [uid]) if uid is not None else None
     return User(row) if row else None
 
 

@@ -10,7 +10,7 @@ from flask import request
 from flask_socketio import Namespace, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from ... import events
+from ... import events, wire
 from ...engine import counters, officer
 from ...errors import Forbidden, QmsError, Unauthorized
 from ..common.principal import Principal, current_principal
@@ -30,6 +30,8 @@ def counter_of(qms, who: Principal, asked) -> int:
         return who.row["counter"]
     if asked is not None and (not isinstance(asked, int) or isinstance(asked, bool)):
         raise Forbidden("counter phải là số quầy")
+    if asked is not None:
+        asked = wire.integer(asked, "counter")  # bad_request past SQLite's INTEGER
     held = counters.held_by(db, who.row["id"])
     if asked is None:
         if held is None:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
+from ... import wire
 from ...engine import catalog, counters
 from ...errors import CounterBusy, QmsError
 from ..common.pages import with_lang
@@ -103,8 +104,8 @@ def register(app, socketio, qms, csrf) -> None:
     def take():
         """Take a counter; refused, naming the holder, if another officer is at it."""
         try:
-            number = int(request.form.get("counter", ""))
-        except ValueError:
+            number = wire.integer(request.form.get("counter", ""), "counter")
+        except QmsError:
             return picker(400, _("Chọn một quầy."))
         me = current_user.row
         try:
@@ -131,10 +132,11 @@ def register(app, socketio, qms, csrf) -> None:
         if me["role"] not in SUPERVISORS:
             return picker(403, _("Chỉ trưởng bộ phận mới giải phóng được quầy."))
         try:
-            number = int(request.form.get("counter", ""))
-            qms.write(counters.sign_out, number=number, user=me, actor=f"user:{me['username']}", force=True)
-        except ValueError:
+            number = wire.integer(request.form.get("counter", ""), "counter")
+        except QmsError:
             return picker(400, _("Chọn một quầy."))
+        try:
+            qms.write(counters.sign_out, number=number, user=me, actor=f"user:{me['username']}", force=True)
         except QmsError as exc:
             return picker(exc.http_status, str(exc))
         flash(_("Đã giải phóng quầy %(n)s.", n=number), "info")

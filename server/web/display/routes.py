@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import Blueprint, render_template, request, send_file, send_from_directory
 from flask_babel import force_locale, gettext as _
 
+from ... import wire
 from ...engine import views
 from ...errors import BadRequest, NotFound
 from ...i18n import LANGUAGES
@@ -92,7 +93,7 @@ def _call_params() -> tuple[str, int]:
         raise BadRequest("Thiếu tham số code (mã số thứ tự, ví dụ A005)")
     if len(code) > MAX_CODE_LEN:
         raise BadRequest(f"code dài quá {MAX_CODE_LEN} ký tự")
-    if not counter.isascii() or not counter.isdigit() or len(counter) > 4:
+    if not wire.is_number(counter) or len(counter) > 4:
         raise BadRequest(f"counter phải là số quầy (1-4 chữ số), không phải {counter[:20]!r}")
     return code, int(counter)
 

@@ -46,7 +46,7 @@ class KioskNamespace(Namespace):
             # client as "Connection refused by server", not as `unauthorized`.
             raise Refused(events.UNAUTHORIZED)
         self.services.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK}
-        self.services.write(devices.set_online, device_id=dev["id"], online=True)
+        self.services.note_presence(dev["id"], online=True)
 
     def on_disconnect(self, *_reason):
         conn = self.services.connections.pop(request.sid, None)
@@ -54,7 +54,7 @@ class KioskNamespace(Namespace):
             return
         still = any(c.get("device") == conn["device"] for c in list(self.services.connections.values()))
         if not still:
-            self.services.write(devices.set_online, device_id=conn["device"], online=False)
+            self.services.note_presence(conn["device"], online=False)
 
     # -- events ------------------------------------------------------------------------------
     @acked
