@@ -182,6 +182,10 @@ def test_a_new_admin_sets_up_a_center_and_it_works_at_once(context, server):
         expect(console.locator("#link")).to_have_class(re.compile("online"))
         console.keyboard.press("g")
         expect(console.locator("#ticket-code")).to_have_text("A001")
+        expect(console.locator("#message")).to_have_text("Đã gọi số A001.")  # the answer, not only the push
+        console.keyboard.press("b")  # Bắt đầu
+        expect(console.locator("#ticket-state")).to_have_text("Đang phục vụ")
+        expect(console.locator('#actions button[data-action="finish"]')).to_be_enabled()
         console.keyboard.press("h")
         expect(console.locator("#dossier")).to_be_focused()
         console.keyboard.type("000.00.12.H29-260312-0001")
