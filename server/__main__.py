@@ -1,5 +1,5 @@
 """`python -m server`: init, demo, run, add-device, add-user, revoke-device, rotate-device,
-revoke-token, rotate-token, end-sessions."""
+revoke-token, rotate-token, end-sessions, set, service, counter, user, device."""
 
 from __future__ import annotations
 
@@ -167,6 +167,254 @@ def add_user(instance, username, role, full_name, counter, api_token, expires_da
 def revoke_device(instance, device_id):
     """Refuse a device's token from now on (a running server cuts its connections within
     alert_check_s seconds)."""
+
+
+# -- the same changes as the /admin pages: the same engine functions, validation and audit --------
+
+def _write(instance: str, fn, **args):
+    """Run one admin engine function as `cli` and return its result (a refusal exits with its message)."""
+    app = _app(instance)
+    try:
+        return app.extensions["qms"].write(fn, actor="cli", **args)
+    finally:
+        _close(app)
+
+
+def _given(**options) -> dict:
+    """The options that were given (click leaves the others None)."""
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _none_or(value: str | None):
+    """`--counter none` (or an empty string) clears a binding."""
+    return None if value is None else ("" if value.lower() in ("", "none", "-") else value)
+
+
+@cli.command("set")
+@instance_opt
+@click.argument("name")
+@click.argument("value")
+def set_cmd(instance, name, value):
+    """Change a live setting (same validation as /admin); JSON for rating_labels."""
+    from .settings import BY_NAME
+
+    app = _app(instance)
+    try:
+        qms = app.extensions["qms"]
+        changed = qms.write(admin.set_settings, values={name: value}, actor="cli",
+                            effective={name: qms.setting(name)} if name in BY_NAME else None)
+        click.echo(f"{name} = {json.dumps(qms.setting(name), ensure_ascii=False)}" + ("" if changed else " (không đổi)"))
+    finally:
+        _close(app)
+
+
+@cli.group()
+def service():
+    """Services (lĩnh vực): add, change, disable."""
+
+
+def _service_options(fn):
+    for opt in reversed([
+        click.option("--name", "name_vi", help="Tên tiếng Việt."),
+        click.option("--name-en", help="English name."),
+        click.option("--prefix", help="Ticket prefix, 1-3 letters or digits (unique among active services)."),
+        click.option("--first-number", help="First number of the day."),
+        click.option("--digits", help="Digits of the number."),
+        click.option("--daily-limit", help="Most tickets a day; 'none' for no limit."),
+        click.option("--hours", help='Opening hours as JSON [{"days": [1,2,3,4,5], "from": "07:30", "to": "11:30"}]; '
+                                     "'none' for always open."),
+        click.option("--room", help="Room."),
+        click.option("--sort", help="Order on the kiosk."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def _service_args(options: dict) -> dict:
+    args = _given(**options)
+    if "daily_limit" in args:
+        args["daily_limit"] = _none_or(args["daily_limit"])
+    if "hours" in args:
+        args["hours"] = None if args["hours"].lower() in ("", "none", "-") else args["hours"]
+    return args
+
+
+@service.command("add")
+@instance_opt
+@click.argument("code")
+@_service_options
+def service_add(instance, code, **options):
+    """Add a service."""
+    row = _write(instance, admin.create_service, code=code, **_service_args(options))
+    click.echo(f"service {row['code']} prefix {row['prefix']} {row['name_vi']}")
+
+
+@service.command("change")
+@instance_opt
+@click.argument("code")
+@_service_options
+@click.option("--active/--inactive", default=None)
+def service_change(instance, code, **options):
+    """Change the given fields of a service."""
+    row = _write(instance, admin.change_service, code=code, **_service_args(options))
+    click.echo(f"service {code} changed: {', '.join(row['changed']) or '-'}")
+
+
+@service.command("disable")
+@instance_opt
+@click.argument("code")
+def service_disable(instance, code):
+    """Stop issuing numbers for a service."""
+    _write(instance, admin.disable_service, code=code)
+    click.echo(f"service {code} disabled")
+
+
+@cli.group()
+def counter():
+    """Counters (quầy): add, change, disable."""
+
+
+@counter.command("add")
+@instance_opt
+@click.argument("number")
+@click.option("--service", "services", multiple=True, help="A service code; repeat, in order of preference.")
+@click.option("--name", default="")
+@click.option("--room", default="", help="Room: displays opened with ?room= show its counters.")
+def counter_add(instance, number, services, name, room):
+    """Add a counter serving the given services in order."""
+    row = _write(instance, admin.create_counter, number=number, services=list(services), name=name, room=room)
+    click.echo(f"counter {row['number']} services {','.join(row['services'])}")
+
+
+@counter.command("change")
+@instance_opt
+@click.argument("number")
+@click.option("--service", "services", multiple=True, help="Replaces the services; repeat, in order.")
+@click.option("--name")
+@click.option("--room")
+@click.option("--active/--inactive", default=None)
+def counter_change(instance, number, services, **options):
+    """Change the given fields of a counter."""
+    args = _given(**options)
+    if services:
+        args["services"] = list(services)
+    row = _write(instance, admin.change_counter, number=number, **args)
+    click.echo(f"counter {number} changed: {', '.join(row['changed']) or '-'}")
+
+
+@counter.command("disable")
+@instance_opt
+@click.argument("number")
+def counter_disable(instance, number):
+    """Take a counter out of service."""
+    _write(instance, admin.disable_counter, number=number)
+    click.echo(f"counter {number} disabled")
+
+
+@cli.group()
+def user():
+    """Users: add, change, disable, reset-password."""
+
+
+@user.command("add")
+@instance_opt
+@click.argument("username")
+@click.option("--role", required=True, help="officer, supervisor or admin.")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--counter", help="Default counter (officers).")
+def user_add(instance, username, role, full_name, counter):
+    """Add a user; prints a random password once."""
+    u = _write(instance, admin.create_user, username=username, role=role, full_name=full_name,
+               counter=_none_or(counter))
+    click.echo(f"user {u['username']} password {u['password']}")
+
+
+@user.command("change")
+@instance_opt
+@click.argument("username")
+@click.option("--role")
+@click.option("--name", "full_name")
+@click.option("--counter", help="Default counter; 'none' for none.")
+@click.option("--active/--inactive", default=None)
+def user_change(instance, username, counter, **options):
+    """Change the given fields of a user."""
+    args = _given(**options)
+    if counter is not None:
+        args["counter"] = _none_or(counter)
+    row = _write(instance, admin.change_user, username=username, **args)
+    click.echo(f"user {username} changed: {', '.join(row['changed']) or '-'}")
+
+
+@user.command("disable")
+@instance_opt
+@click.argument("username")
+def user_disable(instance, username):
+    """Refuse the user's sign-in, sessions and API token."""
+    _write(instance, admin.disable_user, username=username)
+    click.echo(f"user {username} disabled")
+
+
+@user.command("reset-password")
+@instance_opt
+@click.argument("username")
+def user_reset_password(instance, username):
+    """A new random password, printed once."""
+    u = _write(instance, admin.reset_password, username=username)
+    click.echo(f"user {u['username']} password {u['password']}")
+
+
+@cli.group()
+def device():
+    """Devices: add, change, revoke, rotate."""
+
+
+def _device_echo(d: dict, server: str | None) -> None:
+    click.echo(f"device {d['id']} token {d['token']}")
+    if server:
+        click.echo(json.dumps({"server": server.rstrip("/"), "device": d["id"], "token": d["token"]}))
+
+
+server_opt = click.option("--server", help="Also print the setup JSON for this server URL.")
+
+
+@device.command("add")
+@instance_opt
+@click.argument("device_id")
+@click.option("--role", "roles", multiple=True, required=True, help="ticket, rating, counter or display; repeatable.")
+@click.option("--counter", help="The counter of a rating terminal or keypad.")
+@click.option("--name", default="")
+@click.option("--room", default="")
+@server_opt
+def device_add(instance, device_id, roles, counter, name, room, server):
+    """Register a new device; prints its token once."""
+    d = _write(instance, admin.register_device, device_id=device_id, roles=list(roles), counter=_none_or(counter),
+               name=name, room=room)
+    _device_echo(d, server)
+
+
+@device.command("change")
+@instance_opt
+@click.argument("device_id")
+@click.option("--role", "roles", multiple=True, help="Replaces the roles; repeatable.")
+@click.option("--counter", help="The counter it is bound to; 'none' for none.")
+@click.option("--name")
+@click.option("--room")
+def device_change(instance, device_id, roles, counter, **options):
+    """Change the given fields of a device (its token stays)."""
+    args = _given(**options)
+    if roles:
+        args["roles"] = list(roles)
+    if counter is not None:
+        args["counter"] = _none_or(counter)
+    row = _write(instance, admin.change_device, device_id=device_id, **args)
+    click.echo(f"device {device_id} changed: {', '.join(row['changed']) or '-'}")
+
+
+@device.command("revoke")
+@instance_opt
+@click.argument("device_id")
+def device_revoke(instance, device_id):
+    """Refuse the device's token from now on."""
     _write(instance, admin.revoke_device, device_id=device_id)
     click.echo(f"device {device_id} revoked")
 
@@ -207,6 +455,15 @@ def end_sessions(instance, username):
     """End every sign-in session of a user: his browsers must sign in again."""
     n = _write(instance, logins.end_user_sessions, username=username)
     click.echo(f"user {username}: {n} session(s) ended")
+
+
+@device.command("rotate")
+@instance_opt
+@click.argument("device_id")
+@server_opt
+def device_rotate(instance, device_id, server):
+    """Give a device a new token (printed once); the old one is refused."""
+    _device_echo(_write(instance, admin.rotate_device_token, device_id=device_id), server)
 
 
 from .demorun import demo_run  # noqa: E402  (`make run`)

@@ -70,8 +70,10 @@ def load_test_center(app) -> dict:
 def make_app(tmp_path: Path, **config):
     # In-process apps (Flask-SocketIO's test client, werkzeug's threaded server) run on threads;
     # the server in its production form (gevent) is tested as a subprocess.
+    # Their lateness is the test process's too (its threads, a browser, other suites): shedding
+    # on it would answer `busy` to tests that are not about load; those that are set their own.
     base = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "secret_key": "test",
-            "broadcast_interval_ms": 50, "async_mode": "threading"}
+            "broadcast_interval_ms": 50, "async_mode": "threading", "busy_lag_ms": 5000}
     base.update(config)
     return create_app(base)
 

@@ -168,13 +168,624 @@ def _user_exists(db: Database, username: str) -> None:
 
 def set_setting(db: Database, cfg: EngineConfig, now: float, *, name: str, value, actor: str = "system") -> None:
     """Change a live setting (e.g. the display's notice text)."""
-    spec = settings.BY_NAME.get(name)
-    if spec is None or not spec.live:
-        raise BadRequest(f"'{name}' không phải một cài đặt thay đổi được khi chạy")
-    try:
-        value = settings.coerce(name, value)
-    except (ValueError, TypeError) as exc:
-        raise BadRequest(f"giá trị không hợp lệ cho {name}: {exc}") from None
+    value = check_setting(name, value)
     db["settings"].upsert({"name": name, "value": json.dumps(value, ensure_ascii=False),
                            "updated_at": now, "updated_by": actor}, pk="name")
     audit.record(db, now, actor, "setting.set", name, value=value)
+
+
+# =============================================================================================
+# The administrators' changes (the /admin pages and `python -m server service|counter|user|
+# device|set`): each validates everything first and raises a BadRequest whose Vietnamese
+# message names the field, so a refused change changes nothing; each is audited with its actor.
+# =============================================================================================
+
+WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
+SERVICE_FIELDS = ("name_vi", "name_en", "prefix", "first_number", "digits", "daily_limit", "hours", "room",
+                  "sort", "active")
+COUNTER_FIELDS = ("name", "room", "services", "active")
+USER_FIELDS = ("full_name", "role", "counter", "active")
+DEVICE_FIELDS = ("name", "room", "roles", "counter")
+_PREFIX = re.compile(r"^[A-Z0-9]{1,3}$")
+_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def _bad(msgid: str, **params) -> BadRequest:
+    return BadRequest(msgid=msgid, **params)
+
+
+def _text(value, field: str, *, required: bool = False, limit: int = 200) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise _bad("%(field)s phải là chữ", field=field)
+    value = value.strip()
+    if required and not value:
+        raise _bad("%(field)s không được để trống", field=field)
+    if len(value) > limit:
+        raise _bad("%(field)s dài quá %(n)s ký tự", field=field, n=limit)
+    return value
+
+
+def _int(value, field: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad("%(field)s phải là số nguyên", field=field)
+    if lo is not None and value < lo or hi is not None and value > hi:
+        if hi is None:
+            raise _bad("%(field)s phải là số nguyên từ %(lo)s trở lên", field=field, lo=lo)
+        raise _bad("%(field)s phải là số nguyên từ %(lo)s đến %(hi)s", field=field, lo=lo, hi=hi)
+    return value
+
+
+def _float(value, field: str, *, lo: float, hi: float, lo_open: bool = False) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", "."))
+        except ValueError:
+            raise _bad("%(field)s phải là một số", field=field) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad("%(field)s phải là một số", field=field)
+    if value != value or value < lo or value > hi or (lo_open and value == lo):  # NaN too
+        raise _bad("%(field)s phải trong khoảng %(lo)s đến %(hi)s", field=field, lo=_num(lo), hi=_num(hi))
+    return float(value)
+
+
+def _num(x: float) -> str:
+    return (f"{x:g}").replace(".", ",")
+
+
+def _hhmm(value) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(value.strip(), "%H:%M").strftime("%H:%M")
+    except (AttributeError, ValueError):
+        raise _bad("Giờ tiếp nhận: '%(value)s' không phải giờ dạng HH:MM", value=value) from None
+
+
+def check_hours(hours) -> list[dict] | None:
+    """Validate and normalise opening hours (None: always open): a list of periods
+    {"days": [1..7], "from": "HH:MM", "to": "HH:MM"}; the message names the session and days."""
+    if hours is None:
+        return None
+    if isinstance(hours, str):
+        try:
+            hours = json.loads(hours)
+        except ValueError:
+            raise _bad("Giờ tiếp nhận phải là danh sách khung giờ (JSON)") from None
+    if not isinstance(hours, list) or not hours:
+        raise _bad("Giờ tiếp nhận: chọn ít nhất một buổi, hoặc để trống nếu luôn mở")
+    out, by_day = [], {d: [] for d in WEEKDAYS}
+    for period in hours:
+        if not isinstance(period, dict) or set(period) != {"days", "from", "to"}:
+            raise _bad("Giờ tiếp nhận: mỗi khung giờ cần các ngày, giờ bắt đầu và giờ kết thúc")
+        days = period["days"]
+        if not isinstance(days, list) or not days or \
+                not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
+            raise _bad("Giờ tiếp nhận: ngày phải từ 1 (Thứ Hai) đến 7 (Chủ nhật)")
+        start, end = _hhmm(period["from"]), _hhmm(period["to"])
+        days = sorted(set(days))
+        session = "Buổi sáng" if start < "12:00" else "Buổi chiều"
+        if end <= start:
+            raise _bad("%(session)s kết thúc trước khi bắt đầu (%(days)s: %(start)s–%(end)s)", session=session,
+                       days=", ".join(WEEKDAYS[d] for d in days), start=start, end=end)
+        for d in days:
+            for other_start, other_end in by_day[d]:
+                if start < other_end and other_start < end:
+                    raise _bad("Giờ tiếp nhận: hai buổi của %(day)s chồng lên nhau", day=WEEKDAYS[d])
+            by_day[d].append((start, end))
+        out.append({"days": days, "from": start, "to": end})
+    return out
+
+
+# -- services ------------------------------------------------------------------------------------
+
+def _service(db: Database, code: str) -> dict:
+    rows = list(db.query("SELECT * FROM services WHERE code = ?", [code]))
+    if not rows:
+        raise NotFound(msgid="Lĩnh vực '%(code)s' không tồn tại", code=code)
+    return rows[0]
+
+
+def _check_service(db: Database, code: str, row: dict) -> dict:
+    """The service row validated and normalised (every field), or a BadRequest naming the field."""
+    out = dict(row)
+    out["name_vi"] = _text(row.get("name_vi"), "Tên lĩnh vực (tiếng Việt)", required=True, limit=120)
+    out["name_en"] = _text(row.get("name_en"), "Tên tiếng Anh", limit=120)
+    prefix = _text(row.get("prefix"), "Tiền tố", limit=3).upper()
+    if not _PREFIX.match(prefix):
+        raise _bad("Tiền tố phải gồm 1 đến 3 chữ cái không dấu hoặc chữ số, không phải '%(prefix)s'", prefix=prefix)
+    out["prefix"] = prefix
+    out["first_number"] = _int(row.get("first_number"), "Số bắt đầu", lo=0, hi=99999)
+    out["digits"] = _int(row.get("digits"), "Số chữ số", lo=1, hi=6)
+    limit = row.get("daily_limit")
+    if limit in (None, ""):
+        out["daily_limit"] = None
+    else:
+        try:
+            out["daily_limit"] = _int(limit, "Giới hạn trong ngày", lo=1, hi=100000)
+        except BadRequest:
+            raise _bad("Giới hạn trong ngày phải là số nguyên dương (để trống nếu không giới hạn)") from None
+    out["hours"] = check_hours(row.get("hours"))
+    out["room"] = _text(row.get("room"), "Phòng", limit=60)
+    out["sort"] = _int(row.get("sort"), "Thứ tự trên máy lấy số", lo=0, hi=9999)
+    out["active"] = 1 if row.get("active", 1) else 0
+    if out["active"]:
+        clash = list(db.query("SELECT code, name_vi FROM services WHERE prefix = ? AND active = 1 AND code != ?",
+                              [prefix, code]))
+        if clash:
+            raise Conflict(msgid="Tiền tố '%(prefix)s' đã dùng cho lĩnh vực %(name)s", prefix=prefix,
+                           name=clash[0]["name_vi"])
+    return out
+
+
+def _store_service(row: dict) -> dict:
+    return {**row, "hours": json.dumps(row["hours"]) if row["hours"] is not None else None}
+
+
+def create_service(db: Database, cfg: EngineConfig, now: float, *, code: str, name_vi: str, prefix: str,
+                   name_en: str = "", first_number=1, digits=3, daily_limit=None, hours=None, room: str = "",
+                   sort=None, active: bool = True, actor: str) -> dict:
+    """Add a service (lĩnh vực); refused if the code exists or the prefix is taken."""
+    code = (code or "").strip()
+    if not _CODE.match(code):
+        raise _bad("Mã lĩnh vực '%(code)s' chỉ gồm chữ không dấu, số, '-' và '_' (tối đa 16)", code=code)
+    existing = list(db.query("SELECT name_vi FROM services WHERE code = ?", [code]))
+    if existing:
+        raise Conflict(msgid="Mã lĩnh vực '%(code)s' đã có (%(name)s)", code=code, name=existing[0]["name_vi"])
+    if sort in (None, ""):
+        sort = (db.execute("SELECT coalesce(max(sort), 0) + 1 FROM services").fetchone()[0])
+    row = _check_service(db, code, {"name_vi": name_vi, "name_en": name_en, "prefix": prefix,
+                                    "first_number": first_number, "digits": digits, "daily_limit": daily_limit,
+                                    "hours": hours, "room": room, "sort": sort, "active": active})
+    db["services"].insert({"code": code, **_store_service(row)})
+    audit.record(db, now, actor, "service.add", code, **row)
+    return {"code": code, **row}
+
+
+def change_service(db: Database, cfg: EngineConfig, now: float, *, code: str, actor: str, **changes) -> dict:
+    """Change some fields of a service (SERVICE_FIELDS); the audit keeps each change's old and new value."""
+    unknown = sorted(set(changes) - set(SERVICE_FIELDS))
+    if unknown:
+        raise _bad("Không có trường %(fields)s cho lĩnh vực", fields=", ".join(unknown))
+    old = _service(db, code)
+    old["hours"] = json.loads(old["hours"]) if old["hours"] else None
+    row = _check_service(db, code, {**{k: old[k] for k in SERVICE_FIELDS}, **changes})
+    diff = {k: {"from": old[k], "to": row[k]} for k in SERVICE_FIELDS if row[k] != old[k]}
+    if diff:
+        db["services"].update(code, _store_service({k: row[k] for k in SERVICE_FIELDS}))
+        action = "service.change"
+        if set(diff) == {"active"}:
+            action = "service.enable" if row["active"] else "service.disable"
+        audit.record(db, now, actor, action, code, changes=diff)
+    return {"code": code, **row, "changed": sorted(diff)}
+
+
+def disable_service(db: Database, cfg: EngineConfig, now: float, *, code: str, actor: str) -> dict:
+    """Stop issuing numbers for a service (its history stays)."""
+    return change_service(db, cfg, now, code=code, active=False, actor=actor)
+
+
+# -- counters ------------------------------------------------------------------------------------
+
+def _check_counter_services(db: Database, services) -> list[str]:
+    if isinstance(services, str):
+        services = [s.strip() for s in services.split(",")]
+    if not isinstance(services, list):
+        raise _bad("Lĩnh vực của quầy phải là một danh sách")
+    wanted = []
+    for s in services:
+        if isinstance(s, str) and s.strip() and s.strip() not in wanted:
+            wanted.append(s.strip())
+    if not wanted:
+        raise _bad("Quầy phải phục vụ ít nhất một lĩnh vực")
+    known = {r["code"]: r for r in db.query("SELECT code, active FROM services")}
+    for s in wanted:
+        if s not in known:
+            raise _bad("Lĩnh vực '%(code)s' không tồn tại", code=s)
+        if not known[s]["active"]:
+            raise _bad("Lĩnh vực '%(code)s' đã ngừng; không gán được cho quầy", code=s)
+    return wanted
+
+
+def _counter(db: Database, number: int) -> dict:
+    rows = list(db.query("SELECT * FROM counters WHERE number = ?", [number]))
+    if not rows:
+        raise NotFound(msgid="Quầy số %(n)s không tồn tại", n=number)
+    row = rows[0]
+    row["services"] = json.loads(row["services"])
+    return row
+
+
+def create_counter(db: Database, cfg: EngineConfig, now: float, *, number, services, name: str = "",
+                   room: str = "", actor: str) -> dict:
+    """Add a counter serving `services` in order of preference."""
+    number = _int(number, "Số quầy", lo=1, hi=9999)
+    if db["counters"].count_where("number = ?", [number]):
+        raise Conflict(msgid="Quầy số %(n)s đã có", n=number)
+    row = {"number": number, "name": _text(name, "Tên quầy", limit=60) or f"Quầy {number}",
+           "services": _check_counter_services(db, services), "room": _text(room, "Phòng", limit=60), "active": 1}
+    db["counters"].insert({**row, "services": json.dumps(row["services"]), "state": "open", "state_since": now})
+    audit.record(db, now, actor, "counter.add", number, **row)
+    return row
+
+
+def change_counter(db: Database, cfg: EngineConfig, now: float, *, number, actor: str, **changes) -> dict:
+    """Change a counter's name, room (the displays that show it), services (in order) or active flag."""
+    from . import counters
+
+    unknown = sorted(set(changes) - set(COUNTER_FIELDS))
+    if unknown:
+        raise _bad("Không có trường %(fields)s cho quầy", fields=", ".join(unknown))
+    number = _int(number, "Số quầy", lo=1, hi=9999)
+    old = _counter(db, number)
+    row = {k: old[k] for k in COUNTER_FIELDS}
+    if "name" in changes:
+        row["name"] = _text(changes["name"], "Tên quầy", limit=60) or f"Quầy {number}"
+    if "room" in changes:
+        row["room"] = _text(changes["room"], "Phòng", limit=60)
+    if "services" in changes:
+        row["services"] = _check_counter_services(db, changes["services"])
+    if "active" in changes:
+        row["active"] = 1 if changes["active"] else 0
+    if old["active"] and not row["active"]:
+        if old["current_ticket"]:
+            raise Conflict(msgid="Quầy %(n)s đang phục vụ một số; hoàn thành hoặc chuyển số trước khi ngừng quầy",
+                           n=number)
+        if old["officer_id"] is not None:
+            counters.sign_out(db, cfg, now, number=number, user=None, actor=actor, force=True)
+    diff = {k: {"from": old[k], "to": row[k]} for k in COUNTER_FIELDS if row[k] != old[k]}
+    if diff:
+        db["counters"].update(number, {**row, "services": json.dumps(row["services"])})
+        action = "counter.change"
+        if set(diff) == {"active"}:
+            action = "counter.enable" if row["active"] else "counter.disable"
+        audit.record(db, now, actor, action, number, changes=diff)
+    return {"number": number, **row, "changed": sorted(diff)}
+
+
+def disable_counter(db: Database, cfg: EngineConfig, now: float, *, number, actor: str) -> dict:
+    """Take a counter out of service (its officer is signed out; refused while it holds a number)."""
+    return change_counter(db, cfg, now, number=number, active=False, actor=actor)
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+def _user(db: Database, username: str) -> dict:
+    rows = list(db.query("SELECT * FROM users WHERE username = ?", [username]))
+    if not rows:
+        raise NotFound(msgid="Người dùng '%(username)s' không tồn tại", username=username)
+    return rows[0]
+
+
+def _check_user_counter(db: Database, counter) -> int | None:
+    if counter in (None, ""):
+        return None
+    counter = _int(counter, "Quầy mặc định", lo=1, hi=9999)
+    if not db["counters"].count_where("number = ? AND active = 1", [counter]):
+        raise _bad("Quầy mặc định: quầy số %(n)s không tồn tại hoặc đã ngừng", n=counter)
+    return counter
+
+
+def _check_role(role) -> str:
+    if role not in ROLES:
+        raise _bad("Vai trò phải là cán bộ (officer), trưởng bộ phận (supervisor) hoặc quản trị (admin), không phải '%(role)s'",
+                   role=role)
+    return role
+
+
+def create_user(db: Database, cfg: EngineConfig, now: float, *, username: str, role: str, full_name: str,
+                counter=None, api_token: bool = False, actor: str) -> dict:
+    """Add a person; returns the row with the one-time `password` (and `api_token`)."""
+    username = (username or "").strip()
+    if not _USERNAME.match(username):
+        raise _bad("Tên đăng nhập 2–40 ký tự: chữ không dấu, số, '.', '-', '_'")
+    if db["users"].count_where("username = ?", [username]):
+        raise Conflict(msgid="Tên đăng nhập '%(username)s' đã có", username=username)
+    full_name = _text(full_name, "Họ tên", required=True, limit=80)
+    role = _check_role(role)
+    counter = _check_user_counter(db, counter)
+    return add_user(db, cfg, now, username=username, role=role, full_name=full_name, counter=counter,
+                    api_token=api_token, actor=actor)
+
+
+def _admins_left(db: Database, without: int) -> int:
+    return db["users"].count_where("role = 'admin' AND active = 1 AND id != ?", [without])
+
+
+def change_user(db: Database, cfg: EngineConfig, now: float, *, username: str, actor: str, **changes) -> dict:
+    """Change a person's name, role, default counter or active flag. The last active admin stays
+    one, and nobody disables or demotes himself."""
+    from . import counters
+
+    unknown = sorted(set(changes) - set(USER_FIELDS))
+    if unknown:
+        raise _bad("Không có trường %(fields)s cho người dùng", fields=", ".join(unknown))
+    old = _user(db, username)
+    row = {k: old[k] for k in USER_FIELDS}
+    if "full_name" in changes:
+        row["full_name"] = _text(changes["full_name"], "Họ tên", required=True, limit=80)
+    if "role" in changes:
+        row["role"] = _check_role(changes["role"])
+    if "counter" in changes:
+        row["counter"] = _check_user_counter(db, changes["counter"])
+    if "active" in changes:
+        row["active"] = 1 if changes["active"] else 0
+    losing_admin = old["role"] == "admin" and old["active"] and (row["role"] != "admin" or not row["active"])
+    if losing_admin and actor == f"user:{username}":
+        raise _bad("Không thể tự khoá hoặc bỏ quyền quản trị của chính mình")
+    if losing_admin and not _admins_left(db, old["id"]):
+        raise _bad("Phải còn ít nhất một quản trị viên đang hoạt động")
+    diff = {k: {"from": old[k], "to": row[k]} for k in USER_FIELDS if row[k] != old[k]}
+    if diff:
+        db["users"].update(old["id"], row)
+        if old["active"] and not row["active"]:
+            for c in list(db.query("SELECT number FROM counters WHERE officer_id = ?", [old["id"]])):
+                counters.sign_out(db, cfg, now, number=c["number"], user=None, actor=actor, force=True)
+        action = "user.change"
+        if set(diff) == {"active"}:
+            action = "user.enable" if row["active"] else "user.disable"
+        elif set(diff) == {"counter"}:
+            action = "user.counter"
+        audit.record(db, now, actor, action, username, changes=diff)
+    return {"id": old["id"], "username": username, **row, "changed": sorted(diff)}
+
+
+def disable_user(db: Database, cfg: EngineConfig, now: float, *, username: str, actor: str) -> dict:
+    """Refuse the person's sign-in, sessions and API token from now on (his counter is freed)."""
+    return change_user(db, cfg, now, username=username, active=False, actor=actor)
+
+
+def set_user_counter(db: Database, cfg: EngineConfig, now: float, *, username: str, counter, actor: str) -> dict:
+    """An officer's default counter (taken on signing in); None for none."""
+    return change_user(db, cfg, now, username=username, counter=counter, actor=actor)
+
+
+def reset_password(db: Database, cfg: EngineConfig, now: float, *, username: str, actor: str) -> dict:
+    """A new random password, returned once; the wrong-password count starts again."""
+    old = _user(db, username)
+    password = auth.new_token()[:12]
+    db.execute("UPDATE users SET password_hash = ?, failed_logins = 0, last_failed_at = NULL WHERE id = ?",
+               [auth.hash_password(password), old["id"]])
+    audit.record(db, now, actor, "user.reset_password", username)
+    return {"username": username, "password": password}
+
+
+# -- devices -------------------------------------------------------------------------------------
+
+def _device_row(db: Database, device_id: str) -> dict:
+    rows = list(db.query("SELECT * FROM devices WHERE id = ?", [device_id]))
+    if not rows:
+        raise NotFound(msgid="Thiết bị '%(id)s' không tồn tại", id=device_id)
+    row = rows[0]
+    row["roles"] = json.loads(row["roles"])
+    return row
+
+
+def _check_device(db: Database, roles, counter) -> tuple[list[str], int | None]:
+    if isinstance(roles, str):
+        roles = [r.strip() for r in roles.split(",") if r.strip()]
+    if not isinstance(roles, list) or not roles:
+        raise _bad("Vai trò thiết bị: chọn ít nhất một (ticket, rating, counter, display)")
+    bad = [r for r in roles if r not in DEVICE_ROLES]
+    if bad:
+        raise _bad("Vai trò thiết bị '%(role)s' không có; chọn ticket, rating, counter hoặc display", role=bad[0])
+    roles = [r for r in DEVICE_ROLES if r in roles]
+    if counter in (None, ""):
+        counter = None
+    else:
+        counter = _int(counter, "Quầy", lo=1, hi=9999)
+        if not db["counters"].count_where("number = ? AND active = 1", [counter]):
+            raise _bad("Quầy: quầy số %(n)s không tồn tại hoặc đã ngừng", n=counter)
+    if ("rating" in roles or "counter" in roles) and counter is None:
+        raise _bad("Quầy: máy đánh giá hoặc bàn phím quầy phải gắn với một quầy")
+    return roles, counter
+
+
+def register_device(db: Database, cfg: EngineConfig, now: float, *, device_id: str, roles, counter=None,
+                    name: str = "", room: str = "", actor: str) -> dict:
+    """Register a new device; returns its one-time `token`. An existing id is refused (rotate it)."""
+    device_id = (device_id or "").strip()
+    if not _DEVICE_ID.match(device_id):
+        raise _bad("Mã thiết bị 1–40 ký tự: chữ không dấu, số, '.', '-', '_'")
+    if db["devices"].count_where("id = ?", [device_id]):
+        raise Conflict(msgid="Mã thiết bị '%(id)s' đã có; dùng “Cấp mã mới” để thay mã của nó", id=device_id)
+    roles, counter = _check_device(db, roles, counter)
+    name = _text(name, "Tên thiết bị", limit=80)
+    room = _text(room, "Phòng", limit=60)
+    return add_device(db, cfg, now, device_id=device_id, roles=roles, counter=counter, name=name, room=room,
+                      actor=actor)
+
+
+def change_device(db: Database, cfg: EngineConfig, now: float, *, device_id: str, actor: str, **changes) -> dict:
+    """Change a device's name, room, roles or counter (a rating terminal's or keypad's binding);
+    its token stays. The next event of the device follows the change."""
+    unknown = sorted(set(changes) - set(DEVICE_FIELDS))
+    if unknown:
+        raise _bad("Không có trường %(fields)s cho thiết bị", fields=", ".join(unknown))
+    old = _device_row(db, device_id)
+    row = {k: old[k] for k in DEVICE_FIELDS}
+    row.update({k: v for k, v in changes.items()})
+    row["roles"], row["counter"] = _check_device(db, row["roles"], row["counter"])
+    row["name"] = _text(row["name"], "Tên thiết bị", limit=80) or device_id
+    row["room"] = _text(row["room"], "Phòng", limit=60)
+    diff = {k: {"from": old[k], "to": row[k]} for k in DEVICE_FIELDS if row[k] != old[k]}
+    if diff:
+        db["devices"].update(device_id, {**row, "roles": json.dumps(row["roles"])})
+        audit.record(db, now, actor, "device.change", device_id, changes=diff)
+    return {"id": device_id, **row, "changed": sorted(diff)}
+
+
+def rotate_device_token(db: Database, cfg: EngineConfig, now: float, *, device_id: str, actor: str) -> dict:
+    """Give a device a new token (the old one is refused at once); a revoked device is active again."""
+    old = _device_row(db, device_id)  # the admin pages' message for an unknown device
+    new = rotate_device(db, cfg, now, device_id=device_id, actor=actor)
+    return {**new, "roles": old["roles"], "counter": old["counter"]}
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+SETTING_LABELS = {
+    "unit_name": "Tên đơn vị", "center_name": "Tên trung tâm", "timezone": "Múi giờ",
+    "notice_text": "Thông báo trên màn hình", "track_url": "Địa chỉ tra cứu (mã QR)",
+    "report_place": "Địa danh trên báo cáo", "report_signer_title": "Chức vụ người ký",
+    "report_signer_name": "Họ tên người ký", "report_doc_prefix": "Ký hiệu văn bản",
+    "priority_policy": "Chính sách ưu tiên", "rating_window_s": "Thời gian nhận đánh giá (giây)",
+    "rating_labels": "Nhãn các mức đánh giá", "default_service_minutes": "Thời gian phục vụ mặc định (phút)",
+    "alert_low_share": "Tỷ lệ đánh giá thấp để cảnh báo", "alert_low_window_min": "Khoảng xét đánh giá thấp (phút)",
+    "alert_low_min_count": "Số đánh giá tối thiểu để cảnh báo", "alert_wait_min": "Cảnh báo chờ lâu (phút)",
+    "alert_offline_s": "Cảnh báo thiết bị mất kết nối (giây)",
+    "alert_unattributed_count": "Số lần bấm không gắn phiếu để cảnh báo",
+    "alert_unattributed_window_min": "Khoảng xét bấm không gắn phiếu (phút)",
+    "voice_repeat": "Số lần đọc mỗi lượt gọi", "voice_mode": "Cách đọc số", "spotlight_seconds": "Thời gian nổi bật số vừa gọi (giây)",
+    "voice_displays": "Màn hình đọc số", "ranking_prior_weight": "Trọng số xếp hạng cán bộ",
+}
+_INT_RANGES = {"rating_window_s": (1, 3600), "alert_low_window_min": (1, 1440), "alert_low_min_count": (1, 1000),
+               "alert_wait_min": (1, 1440), "alert_offline_s": (10, 86400), "alert_unattributed_count": (1, 1000),
+               "alert_unattributed_window_min": (1, 1440), "voice_repeat": (1, 5), "spotlight_seconds": (1, 120),
+               "ranking_prior_weight": (0, 1000)}
+_CHOICES = {"voice_mode": ("number", "digits"), "voice_displays": ("all", "flagged")}
+
+
+def check_setting(name: str, value):
+    """A live setting's value validated and converted; a BadRequest naming the field otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .config import parse_policy
+
+    spec = settings.BY_NAME.get(name)
+    if spec is None or not spec.live:
+        raise _bad("'%(name)s' không phải một cài đặt thay đổi được khi chạy", name=name)
+    field = SETTING_LABELS.get(name, name)
+    if name == "timezone":
+        value = _text(value, field, required=True, limit=64)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _bad("Múi giờ '%(tz)s' không tồn tại", tz=value) from None
+        return value
+    if name in ("center_name", "unit_name"):
+        return _text(value, field, required=True, limit=160)
+    if name == "notice_text":
+        return _text(value, field, limit=500)
+    if name == "report_signer_title":
+        return "\n".join(line.strip() for line in _text(value, field, required=True, limit=200).splitlines()
+                         if line.strip())
+    if name in ("report_place", "report_signer_name"):
+        return _text(value, field, limit=120)
+    if name == "report_doc_prefix":
+        value = _text(value, field, required=True, limit=40)
+        if re.search(r"\s", value):
+            raise _bad("%(field)s không được có khoảng trắng", field=field)
+        return value
+    if name == "track_url":
+        value = _text(value, field, limit=300)
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            raise _bad("%(field)s phải bắt đầu bằng http:// hoặc https://", field=field)
+        return value
+    if name == "priority_policy":
+        value = _text(value, field, required=True, limit=20)
+        try:
+            parse_policy(value)
+        except BadRequest:
+            raise _bad("Chính sách ưu tiên phải là 'strict' hoặc 'interleave:N' (N ≥ 1), không phải '%(value)s'",
+                       value=value) from None
+        return value
+    if name == "rating_labels":
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise _bad("%(field)s phải là JSON {\"1\": ..., \"5\": ...}", field=field) from None
+        if not isinstance(value, dict) or set(map(str, value)) != {"1", "2", "3", "4", "5"}:
+            raise _bad("%(field)s phải có đủ các mức 1 đến 5", field=field)
+        return {str(k): _text(value[k], "Nhãn mức %s" % k, required=True, limit=40)
+                for k in sorted(value, key=lambda k: -int(k))}
+    if name == "default_service_minutes":
+        return _float(value, field, lo=0, hi=240, lo_open=True)
+    if name == "alert_low_share":
+        return _float(value, field, lo=0, hi=1, lo_open=True)
+    if name in _INT_RANGES:
+        lo, hi = _INT_RANGES[name]
+        return _int(value, field, lo=lo, hi=hi)
+    if name in _CHOICES:
+        if value not in _CHOICES[name]:
+            raise _bad("%(field)s phải là một trong %(choices)s", field=field, choices=", ".join(_CHOICES[name]))
+        return value
+    try:
+        return settings.coerce(name, value)
+    except (ValueError, TypeError):
+        raise _bad("Giá trị không hợp lệ cho %(field)s", field=field) from None
+
+
+def set_settings(db: Database, cfg: EngineConfig, now: float, *, values: dict, actor: str,
+                 effective: dict | None = None) -> list[str]:
+    """Change several live settings at once: all are validated before any is written; only those
+    whose value changes are written (and audited). `effective`: the values the server uses now
+    (config.toml, environment), to compare with where the table has none. Returns the names changed."""
+    checked = {name: check_setting(name, value) for name, value in values.items()}
+    current = {r["name"]: json.loads(r["value"]) for r in db.query("SELECT name, value FROM settings")}
+    changed = []
+    for name, value in checked.items():
+        if name in current:
+            before = current[name]
+        elif effective is not None and name in effective:
+            before = effective[name]
+        else:
+            before = settings.BY_NAME[name].default
+        if before == value:
+            continue
+        set_setting(db, cfg, now, name=name, value=value, actor=actor)
+        changed.append(name)
+    return changed
+
+
+# -- reads for the admin pages -------------------------------------------------------------------
+
+def all_services(db: Database) -> list[dict]:
+    """Every service, active or not, in kiosk order, with `hours` decoded."""
+    rows = [dict(r) for r in db.query("SELECT * FROM services ORDER BY active DESC, sort, code")]
+    for r in rows:
+        r["hours"] = json.loads(r["hours"]) if r["hours"] else None
+    return rows
+
+
+def all_counters(db: Database) -> list[dict]:
+    """Every counter, active or not, with `services` decoded and the officer signed in there."""
+    rows = [dict(r) for r in db.query(
+        "SELECT c.*, u.username AS officer, u.full_name AS officer_name FROM counters c "
+        "LEFT JOIN users u ON u.id = c.officer_id ORDER BY c.active DESC, c.number")]
+    for r in rows:
+        r["services"] = json.loads(r["services"])
+    return rows
+
+
+def all_users(db: Database) -> list[dict]:
+    """Every person (no secrets), with the counter he is signed in to now."""
+    return [dict(r) for r in db.query(
+        "SELECT u.id, u.username, u.full_name, u.role, u.counter, u.active, u.created_at, u.failed_logins, "
+        "(SELECT min(number) FROM counters WHERE officer_id = u.id) AS at_counter "
+        "FROM users u ORDER BY u.active DESC, CASE u.role WHEN 'admin' THEN 0 WHEN 'supervisor' THEN 1 ELSE 2 END, "
+        "u.username")]
+
+
+def all_devices(db: Database) -> list[dict]:
+    """Every device (no token), with `roles` and `last_status` decoded."""
+    rows = [dict(r) for r in db.query(
+        "SELECT id, name, roles, counter, room, active, created_at, online, last_seen, last_status FROM devices "
+        "ORDER BY active DESC, id")]
+    for r in rows:
+        r["roles"] = json.loads(r["roles"])
+        r["last_status"] = json.loads(r["last_status"]) if r["last_status"] else None
+    return rows
+
+
+def one(rows: list[dict], key: str, value) -> dict:
+    """The row of `rows` whose `key` is `value`; NotFound otherwise."""
+    for r in rows:
+        if str(r[key]) == str(value):
+            return r
+    raise NotFound()

@@ -38,6 +38,7 @@ USER_TOKENS = frozenset({"officer:token", "officer2:token"}) | SUP_TOKEN
 SESSIONS = frozenset({"officer:session", "officer2:session"}) | SUP_SESSION
 USERS = USER_TOKENS | SESSIONS
 NOBODY = frozenset()
+ADMIN_SESSION = frozenset({"admin:session"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,43 @@ DOORS: dict[str, Door] = {
     "GET /api/reports": Door(SUPERVISORS),
     "GET /api/reports/<section>": Door(SUPERVISORS, path="/api/reports/summary"),
     # -- Socket.IO ------------------------------------------------------------------------------
+    # The administrators' pages (server/web/admin): a signed-in admin only. The POSTs name no
+    # existing object or send an empty form, so they are refused by validation and change nothing.
+    "GET /static/admin/<path:filename>": Door(PUBLIC, path="/static/admin/admin.css"),
+    "GET /admin": Door(ADMIN_SESSION, page=True),
+    "GET /admin/center": Door(ADMIN_SESSION, page=True),
+    "POST /admin/center": Door(ADMIN_SESSION, form={}, page=True),
+    "GET /admin/rules": Door(ADMIN_SESSION, page=True),
+    "POST /admin/rules": Door(ADMIN_SESSION, form={}, page=True),
+    "GET /admin/services": Door(ADMIN_SESSION, page=True),
+    "POST /admin/services": Door(ADMIN_SESSION, form={}, page=True),
+    "GET /admin/services/<code>": Door(ADMIN_SESSION, path="/admin/services/A", page=True),
+    "POST /admin/services/<code>": Door(ADMIN_SESSION, path="/admin/services/ZZ", form={}, page=True),
+    "POST /admin/services/<code>/active": Door(ADMIN_SESSION, path="/admin/services/ZZ/active", form={}, page=True),
+    "GET /admin/counters": Door(ADMIN_SESSION, page=True),
+    "POST /admin/counters": Door(ADMIN_SESSION, form={}, page=True),
+    "GET /admin/counters/<int:number>": Door(ADMIN_SESSION, path="/admin/counters/1", page=True),
+    "POST /admin/counters/<int:number>": Door(ADMIN_SESSION, path="/admin/counters/99", form={}, page=True),
+    "POST /admin/counters/<int:number>/active": Door(ADMIN_SESSION, path="/admin/counters/99/active", form={},
+                                                     page=True),
+    "GET /admin/users": Door(ADMIN_SESSION, page=True),
+    "POST /admin/users": Door(ADMIN_SESSION, form={}, page=True),
+    "GET /admin/users/<username>": Door(ADMIN_SESSION, path="/admin/users/officer1", page=True),
+    "POST /admin/users/<username>": Door(ADMIN_SESSION, path="/admin/users/nobody", form={}, page=True),
+    "POST /admin/users/<username>/active": Door(ADMIN_SESSION, path="/admin/users/nobody/active", form={},
+                                                page=True),
+    "POST /admin/users/<username>/password": Door(ADMIN_SESSION, path="/admin/users/nobody/password", form={},
+                                                  page=True),
+    "GET /admin/devices": Door(ADMIN_SESSION, page=True),
+    "POST /admin/devices": Door(ADMIN_SESSION, form={}, page=True),
+    "GET /admin/devices/<device_id>": Door(ADMIN_SESSION, path="/admin/devices/kiosk-1", page=True),
+    "POST /admin/devices/<device_id>": Door(ADMIN_SESSION, path="/admin/devices/nope", form={}, page=True),
+    "POST /admin/devices/<device_id>/rotate": Door(ADMIN_SESSION, path="/admin/devices/nope/rotate", form={},
+                                                   page=True),
+    "POST /admin/devices/<device_id>/revoke": Door(ADMIN_SESSION, path="/admin/devices/nope/revoke", form={},
+                                                   page=True),
+    "GET /admin/audit": Door(ADMIN_SESSION, page=True),
+
     "/display connect": Door(PUBLIC),
     "/display snapshot": Door(PUBLIC),
     "/board connect": Door(SUPERVISORS),

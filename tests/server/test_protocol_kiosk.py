@@ -518,3 +518,27 @@ def test_a_kiosk_connects_while_writes_fail_and_its_presence_is_right_once_they_
     qms.store._writer_db.conn.execute("PRAGMA query_only = 0")
     qms.sync_presence()
     assert online("rate-1") == 1 and online("rate-2") == 0 and not qms.presence_stale
+
+
+def test_past_capacity_a_device_write_is_answered_busy_at_once_and_nothing_is_done(tmp_path):
+    """The server sheds load: past its capacity (here: any write waiting counts as too many) a
+    kiosk's ticket or rating is answered `busy`, nothing is stored, and the outbox sends it again
+    later; a status report is not shed."""
+    from tests.conftest import app_with_center
+
+    app = app_with_center(tmp_path, busy_write_backlog=-1)
+    try:
+        center, socketio = app.test_center, app.extensions["socketio"]
+        qms = app.extensions["qms"]
+        kiosk = socketio.test_client(app, namespace=NS, auth={"device": "kiosk-1", "token": center["devices"]["kiosk-1"]})
+        rater = socketio.test_client(app, namespace=NS, auth={"device": "rate-1", "token": center["devices"]["rate-1"]})
+        ticket = kiosk.emit("ticket", {"id": uid(), "service": "A"}, namespace=NS, callback=True)
+        rating = rater.emit("rating", {"id": uid(), "score": 5}, namespace=NS, callback=True)
+        status = kiosk.emit("status", {"printer": "ok"}, namespace=NS, callback=True)
+        assert ticket["error"] == "busy" and rating["error"] == "busy" and status["ok"] is True
+        db = qms.store.read()
+        assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
+        assert qms.load.refused == 2 and app.test_client().get("/healthz").get_json()["busy_refused"] == 2
+    finally:
+        app.extensions["qms"].close()

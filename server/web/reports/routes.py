@@ -150,6 +150,9 @@ def register(app, socketio, qms, csrf) -> None:
         args["lang"] = "vi"  # the printed report and its charts are in Vietnamese
         return render_template("reports/print.html", r=report, p=p, query=urlencode(args), formula=ranking.FORMULA,
                                unit_name=qms.setting("unit_name"),
+                               doc={"place": qms.setting("report_place"), "prefix": qms.setting("report_doc_prefix"),
+                                    "signer_title": qms.setting("report_signer_title").splitlines(),
+                                    "signer_name": qms.setting("report_signer_name")},
                                filters_text=_filters_text(report, catalog_options()))
 
     @bp.get("/reports/chart/<name>.svg")

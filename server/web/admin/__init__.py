@@ -1,0 +1,9 @@
+"""Setting a center up, for its administrators: `/admin` (server-rendered forms, no namespace)."""
+
+from __future__ import annotations
+
+from . import routes
+
+
+def register(app, socketio, services, csrf) -> None:
+    routes.register(app, socketio, services, csrf)
