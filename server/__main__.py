@@ -167,6 +167,46 @@ def add_user(instance, username, role, full_name, counter, api_token, expires_da
 def revoke_device(instance, device_id):
     """Refuse a device's token from now on (a running server cuts its connections within
     alert_check_s seconds)."""
+    _write(instance, admin.revoke_device, device_id=device_id)
+    click.echo(f"device {device_id} revoked")
+
+
+@cli.command("rotate-device")
+@instance_opt
+@click.argument("device_id")
+@expires_opt
+def rotate_device(instance, device_id, expires_days):
+    """Give a device a new token (the old one is refused); prints it once."""
+    d = _write(instance, admin.rotate_device, device_id=device_id, expires_days=expires_days)
+    click.echo(f"device {d['id']} token {d['token']}" + _expires_text(d["expires_at"]))
+
+
+@cli.command("revoke-token")
+@instance_opt
+@click.argument("username")
+def revoke_token(instance, username):
+    """Refuse a user's API token from now on."""
+    _write(instance, admin.revoke_token, username=username)
+    click.echo(f"user {username} api_token revoked")
+
+
+@cli.command("rotate-token")
+@instance_opt
+@click.argument("username")
+@expires_opt
+def rotate_token(instance, username, expires_days):
+    """Give a user a new API token (the old one is refused); prints it once."""
+    u = _write(instance, admin.rotate_token, username=username, expires_days=expires_days)
+    click.echo(f"user {u['username']} api_token {u['api_token']}" + _expires_text(u["expires_at"]))
+
+
+@cli.command("end-sessions")
+@instance_opt
+@click.argument("username")
+def end_sessions(instance, username):
+    """End every sign-in session of a user: his browsers must sign in again."""
+    n = _write(instance, logins.end_user_sessions, username=username)
+    click.echo(f"user {username}: {n} session(s) ended")
 
 
 # -- the same changes as the /admin pages: the same engine functions, validation and audit --------
@@ -417,44 +457,6 @@ def device_revoke(instance, device_id):
     """Refuse the device's token from now on."""
     _write(instance, admin.revoke_device, device_id=device_id)
     click.echo(f"device {device_id} revoked")
-
-
-@cli.command("rotate-device")
-@instance_opt
-@click.argument("device_id")
-@expires_opt
-def rotate_device(instance, device_id, expires_days):
-    """Give a device a new token (the old one is refused); prints it once."""
-    d = _write(instance, admin.rotate_device, device_id=device_id, expires_days=expires_days)
-    click.echo(f"device {d['id']} token {d['token']}" + _expires_text(d["expires_at"]))
-
-
-@cli.command("revoke-token")
-@instance_opt
-@click.argument("username")
-def revoke_token(instance, username):
-    """Refuse a user's API token from now on."""
-    _write(instance, admin.revoke_token, username=username)
-    click.echo(f"user {username} api_token revoked")
-
-
-@cli.command("rotate-token")
-@instance_opt
-@click.argument("username")
-@expires_opt
-def rotate_token(instance, username, expires_days):
-    """Give a user a new API token (the old one is refused); prints it once."""
-    u = _write(instance, admin.rotate_token, username=username, expires_days=expires_days)
-    click.echo(f"user {u['username']} api_token {u['api_token']}" + _expires_text(u["expires_at"]))
-
-
-@cli.command("end-sessions")
-@instance_opt
-@click.argument("username")
-def end_sessions(instance, username):
-    """End every sign-in session of a user: his browsers must sign in again."""
-    n = _write(instance, logins.end_user_sessions, username=username)
-    click.echo(f"user {username}: {n} session(s) ended")
 
 
 @device.command("rotate")

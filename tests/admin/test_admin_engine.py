@@ -142,16 +142,16 @@ def test_devices(engine):
     d = engine.qms.write(admin.register_device, device_id="rate-9", roles=["rating"], counter=2, name="Đánh giá 9",
                          actor="user:chief")
     db = engine.qms.store.read()
-    assert auth.device_by_credentials(db, "rate-9", d["token"])["counter"] == 2
+    assert auth.device_by_credentials(db, "rate-9", d["token"], engine.qms.now())["counter"] == 2
     engine.qms.write(admin.change_device, device_id="rate-9", counter=3, actor="user:chief")
-    assert auth.device_by_credentials(db, "rate-9", d["token"])["counter"] == 3  # same token
+    assert auth.device_by_credentials(db, "rate-9", d["token"], engine.qms.now())["counter"] == 3  # same token
     new = engine.qms.write(admin.rotate_device_token, device_id="rate-9", actor="user:chief")
     with pytest.raises(auth.Unauthorized):
-        auth.device_by_credentials(db, "rate-9", d["token"])
-    assert auth.device_by_credentials(db, "rate-9", new["token"])
+        auth.device_by_credentials(db, "rate-9", d["token"], engine.qms.now())
+    assert auth.device_by_credentials(db, "rate-9", new["token"], engine.qms.now())
     engine.qms.write(admin.revoke_device, device_id="rate-9", actor="user:chief")
     with pytest.raises(auth.Unauthorized):
-        auth.device_by_credentials(db, "rate-9", new["token"])
+        auth.device_by_credentials(db, "rate-9", new["token"], engine.qms.now())
     for action in ("device.save", "device.change", "device.rotate", "device.revoke"):
         assert audit(engine, action, "rate-9")[0]["actor"] == "user:chief", action
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import time
 
 import pytest
 
@@ -181,10 +182,14 @@ def test_device_pages_token_once_with_qr(signed_in, engine, kiosk_client):
     r = signed_in.post("/admin/devices/rate-5/rotate")
     token2 = re.search(r'id="secret-token">([^<]+)<', r.get_data(as_text=True)).group(1)
     assert token2 != token
+    # A new token cuts the connection made with the old one (server/services.py, refresh).
+    deadline = time.monotonic() + 5
+    while c.is_connected("/kiosk") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not c.is_connected("/kiosk")
+    assert kiosk_client("rate-5", token2).is_connected("/kiosk")
     assert signed_in.post("/admin/devices/rate-5/revoke").status_code == 302
-    ack = c.emit("rating", {"id": "5f0c7a8e-1111-4a4a-8a8a-000000000001", "score": 5}, namespace="/kiosk",
-                 callback=True)
-    assert ack["ok"] is False and ack["error"] == "unauthorized"  # revoked: refused at its next event
+    assert not kiosk_client("rate-5", token2).is_connected("/kiosk")  # revoked: refused at connect
     for action in ("device.save", "device.change", "device.rotate", "device.revoke"):
         assert audit(engine, action, "rate-5")[0]["actor"] == "user:chief", action
 

@@ -28,7 +28,8 @@ from pathlib import Path
 from flask_socketio.test_client import SocketIOTestClient
 from socketio import packet
 
-from server.engine import admin, tickets
+from server.engine import admin, logins, tickets
+from server.web.common.principal import SESSION_KEY
 from tests.conftest import app_with_center
 
 TICKET_ID = "0b3f2a58-7c1e-4d6a-9f00-000000000001"
@@ -179,9 +180,14 @@ class Doors:
         if caller.name not in self._clients:
             client = self.app.test_client()
             if caller.kind == "session":
+                # A signed-in session as the login form opens it: a row the server can end, and
+                # its id in the cookie beside Flask-Login's user id.
+                user_id = self.secrets["ids"][caller.subject]
+                sid = self.app.extensions["qms"].write(logins.start_session, user_id=user_id)
                 with client.session_transaction() as sess:
-                    sess["_user_id"] = str(self.secrets["ids"][caller.subject])
+                    sess["_user_id"] = str(user_id)
                     sess["_fresh"] = True
+                    sess[SESSION_KEY] = sid
             found = CSRF.search(client.get("/login").get_data(as_text=True))
             client.csrf = found.group(1) if found else ""
             self._clients[caller.name] = client

@@ -31,7 +31,8 @@ def gevent_server(tmp_path_factory):
     app = create_app({"INSTANCE_PATH": str(instance), "secret_key": "test"})
     center = load_test_center(app)
     app.extensions["qms"].close()
-    server = Production(instance, env={"QMS_BROADCAST_INTERVAL_MS": "50"})
+    # Many events from one kiosk at once here: above the per-device rate, which is tested apart.
+    server = Production(instance, env={"QMS_BROADCAST_INTERVAL_MS": "50", "QMS_DEVICE_EVENTS_BURST": "1000"})
     yield {"url": server.url, "proc": server.proc, "instance": instance, **center}
     server.stop()
 

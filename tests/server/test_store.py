@@ -373,6 +373,6 @@ def test_migration_m004_binds_request_ids_and_keeps_older_rows(tmp_path):
     migrations.core.apply(db, stop_before="m004_action_requests_bound")
     db.execute("INSERT INTO action_requests (id, at, actor, result) VALUES ('r', 1, 'user:a', '{}')")
     migrations.migrate(db)
-    assert [m.name for m in migrations.core.applied(db)][-1] == "m004_action_requests_bound"
+    assert "m004_action_requests_bound" in [m.name for m in migrations.core.applied(db)]
     assert {"counter", "action"} <= set(db["action_requests"].columns_dict)
     assert db.execute("SELECT id, actor, counter, action FROM action_requests").fetchall() == [("r", "user:a", None, None)]

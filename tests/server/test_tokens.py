@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from server.__main__ import cli
 from server.engine import admin
-
 from tests.conftest import app_with_center
 
 DAY = 86400
@@ -159,39 +158,20 @@ def gevent_server(tmp_path):
     """The demo center served as in production (`python -m server run`, gevent), its ticker
     every second."""
     import json
-    import os
-    import signal
     import subprocess
     import sys
 
-    from tests.server.test_freeze import ROOT, _free_port, _health
+    from tests.server.production import ROOT, Production
 
     instance, secrets_file = tmp_path / "instance", tmp_path / "secrets.json"
-    env = {**os.environ, "QMS_ALERT_CHECK_S": "1"}
+    env = {"QMS_ALERT_CHECK_S": "1"}
     made = subprocess.run([sys.executable, "-m", "server", "demo", "--instance", str(instance), "--json-out",
-                           str(secrets_file)], cwd=ROOT, capture_output=True, text=True, env=env)
+                           str(secrets_file)], cwd=ROOT, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr[-2000:]
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "server", "run", "--instance", str(instance), "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _health(port, timeout=1)
-            break
-        except (OSError, AssertionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "server.log").read_text()[-3000:])
-            time.sleep(0.1)
+    server = Production(instance, env=env)
     tokens = {d["id"]: d["token"] for d in json.loads(secrets_file.read_text())["devices"]}
-    yield {"url": f"http://127.0.0.1:{port}", "instance": str(instance), "tokens": tokens}
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    yield {"url": server.url, "instance": str(instance), "tokens": tokens}
+    server.stop()
 
 
 def test_gevent_server_cuts_a_device_revoked_by_the_command(gevent_server):
