@@ -259,12 +259,16 @@ class Load:
         self.lag_s = 0.0
         self.refused = 0  # events answered busy since start (tests, /healthz)
 
+    def behind(self) -> bool:
+        """Whether the server is past its capacity now."""
+        s = self.services
+        return s.store.pending > int(s.setting("busy_write_backlog")) or \
+            self.lag_s * 1000 > float(s.setting("busy_lag_ms"))
+
     def check(self) -> None:
         from .errors import Busy
 
-        s = self.services
-        if s.store.pending > int(s.setting("busy_write_backlog")) or \
-                self.lag_s * 1000 > float(s.setting("busy_lag_ms")):
+        if self.behind():
             self.refused += 1
             raise Busy()
 

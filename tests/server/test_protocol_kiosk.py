@@ -542,3 +542,37 @@ def test_past_capacity_a_device_write_is_answered_busy_at_once_and_nothing_is_do
         assert qms.load.refused == 2 and app.test_client().get("/healthz").get_json()["busy_refused"] == 2
     finally:
         app.extensions["qms"].close()
+
+
+def test_the_raw_text_of_a_device_write_is_recognised_for_shedding():
+    from server.web.kiosk.shed import ack_id_of_write
+
+    assert ack_id_of_write('2/kiosk,17["ticket",{"id":"x"}]') == "17"
+    assert ack_id_of_write('2/kiosk,3["rating",{}]') == "3"
+    assert ack_id_of_write('2/kiosk,4["status",{}]') is None  # not a write: never shed
+    assert ack_id_of_write('2/kiosk,["ticket",{}]') is None  # no ack asked: nothing to answer
+    assert ack_id_of_write('2/display,5["snapshot"]') is None
+    assert ack_id_of_write(b"\x00") is None
+
+
+def test_past_capacity_a_real_kiosk_hears_busy_before_any_work_and_stays_connected(tmp_path):
+    """Through the real server: the write is answered `busy` from its raw text (server/web/
+    kiosk/shed.py), nothing is stored, and the connection goes on (a status is still taken)."""
+    import socketio as sio_client
+
+    from tests.conftest import LiveServer
+
+    live = LiveServer(tmp_path, busy_write_backlog=-1).start()
+    try:
+        client = sio_client.Client(reconnection=False)
+        client.connect(live.url, namespaces=[NS], transports=["websocket"], wait_timeout=10,
+                       auth={"device": "kiosk-1", "token": live.token("kiosk-1")})
+        answers = [client.call("ticket", {"id": uid(), "service": "A"}, namespace=NS, timeout=10) for _ in range(20)]
+        assert all(a["error"] == "busy" for a in answers)
+        assert client.call("status", {"printer": "ok"}, namespace=NS, timeout=10)["ok"] is True
+        assert client.connected
+        assert live.store.read().execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+        assert live.qms.load.refused >= 20
+        client.disconnect()
+    finally:
+        live.stop()

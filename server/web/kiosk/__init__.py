@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import namespace
+from . import namespace, shed
 
 
 def register(app, socketio, services, csrf) -> None:
     namespace.register(socketio, services)
+    shed.install(socketio, services)
