@@ -468,6 +468,20 @@ def device_rotate(instance, device_id, server):
     _device_echo(_write(instance, admin.rotate_device_token, device_id=device_id), server)
 
 
+@cli.command("restore")
+@instance_opt
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+def restore_cmd(instance, backup_file):
+    """Replace the database by a backup (stop the server first). The backup is checked with
+    PRAGMA integrity_check before anything is replaced; the current database is kept beside it."""
+    from . import backup
+
+    database = Path(instance).resolve() / "qms.db"
+    kept = backup.restore(database, Path(backup_file).resolve())
+    click.echo(f"Đã khôi phục từ {backup_file}; bản cũ giữ ở {kept}")
+    _close(_app(instance))  # migrate it, should the backup be older than the code
+
+
 from .demorun import demo_run  # noqa: E402  (`make run`)
 
 cli.add_command(demo_run)

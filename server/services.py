@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from . import settings as settings_mod
@@ -49,7 +50,7 @@ class Services:
         self._live: dict[str, Any] = {}
         self._cfg: EngineConfig | None = None
         self._devices: dict[str, dict | None] = {}
-        self._background: list[Callable[[], None]] = [self.load.run]
+        self._background: list[Callable[[], None]] = [self.load.run, self.nightly_backups]
         self.started = False
         self._closed = False
         self.refresh()
@@ -179,6 +180,31 @@ class Services:
         except Exception:
             self.presence_stale = True
             raise
+
+    def backup_now(self, dest: Path) -> Path:
+        """A consistent copy of the database into `dest`, off the event loop."""
+        from . import backup
+
+        return self.runtime.blocking(backup.copy, self.store.path, dest)
+
+    def nightly_backups(self) -> None:
+        """Every minute until the app closes: the day's backup once past `backup_hour`."""
+        from . import backup
+
+        folder = self.store.path.parent / "backups"
+        while not self.closed:
+            try:
+                made = self.runtime.blocking(lambda: backup.nightly(
+                    self.store.path, folder, self.now(), self.cfg().tz, hour=int(self.setting("backup_hour")),
+                    keep=int(self.setting("backup_keep"))))
+                if made is not None:
+                    log.info("nightly backup written: %s", made)
+            except Exception:
+                log.exception("nightly backup failed")
+            for _ in range(60):
+                if self.closed:
+                    return
+                self.runtime.sleep(1.0)
 
     def health(self) -> dict:
         """The writer's state and the free space under the database: what /healthz reports."""

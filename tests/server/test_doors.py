@@ -140,6 +140,7 @@ DOORS: dict[str, Door] = {
     "POST /admin/devices/<device_id>/revoke": Door(ADMIN_SESSION, path="/admin/devices/nope/revoke", form={},
                                                    page=True),
     "GET /admin/audit": Door(ADMIN_SESSION, page=True),
+    "GET /admin/backup.db": Door(ADMIN_SESSION, page=True),
 
     "/display connect": Door(PUBLIC),
     "/display snapshot": Door(PUBLIC),

@@ -16,9 +16,21 @@ import csv
 import functools
 import io
 import json
+import shutil
+import tempfile
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
@@ -148,6 +160,10 @@ def day_bounds(cfg, start: str, end: str) -> tuple[float | None, float | None]:
             raise BadRequest(msgid="Ngày '%(value)s' không đúng dạng năm-tháng-ngày", value=text) from None
         return datetime.combine(d + timedelta(days=plus), time(0), tzinfo=cfg.tz).timestamp()
     return at(start, 0), at(end, 1)
+
+
+def audit_record(db, cfg, now, *, action: str, subject: str, who: str) -> None:
+    audit.record(db, now, who, action, subject)
 
 
 def register(app, socketio, qms, csrf) -> None:
@@ -490,6 +506,23 @@ def register(app, socketio, qms, csrf) -> None:
         return done(_("Đã thu hồi thiết bị %(id)s: mã của nó bị từ chối từ bây giờ.", id=device_id), "admin.devices")
 
     # -- the audit log ---------------------------------------------------------------------------
+    @bp.get("/admin/backup.db")
+    @admin_only
+    def backup_download(who):
+        """A consistent copy of the database, made now while the server runs (SQLite's backup
+        API), as a file to keep elsewhere; the download is in the audit log."""
+        cfg = qms.cfg()
+        folder = Path(tempfile.mkdtemp(prefix="qms-backup-"))
+        name = f"qms-{cfg.local(qms.now()).strftime('%Y-%m-%d-%H%M')}.db"
+        path = qms.backup_now(folder / name)
+        qms.write(audit_record, action="backup.download", subject=name, who=actor(who))
+        data = path.read_bytes()
+        shutil.rmtree(folder, ignore_errors=True)
+        response = Response(data, mimetype="application/vnd.sqlite3",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @bp.get("/admin/audit")
     @admin_only
     def audit_log(who):
