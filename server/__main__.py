@@ -78,7 +78,17 @@ def run(instance, host, port, threads, async_mode):
     from .serve import run_gevent, run_gunicorn
 
     instance = str(Path(instance).resolve())
-    _close(_app(instance))  # migrate once in the foreground, so errors show here
+    app = _app(instance)  # migrate once in the foreground, so errors show here
+    try:
+        from .web.setup.routes import link
+
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        first = link(app.extensions["qms"], f"http://{shown}:{port}")
+        if first:  # no administrator yet: a one-time link to create the first (no default password)
+            click.echo(f"Chưa có quản trị viên. Tạo tài khoản quản trị đầu tiên (liên kết dùng một lần, trong 24 giờ):\n"
+                       f"  {first}")
+    finally:
+        _close(app)
     mode = async_mode or settings.load(Path(instance))["async_mode"]
     click.echo(f"Máy chủ: http://{host}:{port}/ ({mode})")
     if mode == "gevent":

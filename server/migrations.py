@@ -246,6 +246,20 @@ CREATE TRIGGER versions_devices_u AFTER UPDATE OF id, name, roles, token_hash, c
   BEGIN UPDATE versions SET n = n + 1 WHERE name = 'devices'; END
 """)
 
+
+@core()
+def m006_setup_tokens(db: Database) -> None:
+    # A server started on a database with no administrator prints a one-time link to create the
+    # first one (there is no default password); only the link's hash is kept.
+    _run(db, """
+CREATE TABLE setup_tokens (
+    token_hash TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    used_at REAL
+)
+""")
+
+
 # -- the supervisors' board alerts ------------------------------------------------------------
 
 @alerts()

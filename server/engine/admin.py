@@ -789,3 +789,52 @@ def one(rows: list[dict], key: str, value) -> dict:
         if str(r[key]) == str(value):
             return r
     raise NotFound()
+
+
+# -- the first administrator ---------------------------------------------------------------------
+
+SETUP_TOKEN_S = 24 * 3600  # a first-start link is good for a day
+
+
+def setup_link(db: Database, cfg: EngineConfig, now: float) -> str | None:
+    """On a center with no active administrator: a new one-time token for the first-start link
+    (earlier unused ones are void); None when there is an administrator already."""
+    if db["users"].count_where("role = 'admin' AND active = 1"):
+        return None
+    db.execute("DELETE FROM setup_tokens WHERE used_at IS NULL")
+    token = auth.new_token()
+    db.execute("INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)", [auth.token_hash(token), now])
+    audit.record(db, now, "system", "setup.link", None)
+    return token
+
+
+def setup_open(db: Database, now: float, token: str) -> bool:
+    """Whether `token` is a first-start link that can still be used."""
+    if not isinstance(token, str) or not 10 <= len(token) <= 100 or not token.isascii():
+        return False
+    row = db.execute("SELECT created_at, used_at FROM setup_tokens WHERE token_hash = ?",
+                     [auth.token_hash(token)]).fetchone()
+    return row is not None and row[1] is None and now - row[0] < SETUP_TOKEN_S \
+        and not db["users"].count_where("role = 'admin' AND active = 1")
+
+
+def first_admin(db: Database, cfg: EngineConfig, now: float, *, token: str, username: str, full_name: str,
+                password: str, repeat: str) -> dict:
+    """Create the first administrator with the password he chose, through a first-start link,
+    which is then used up."""
+    if not setup_open(db, now, token):
+        raise NotFound("Liên kết tạo quản trị viên không còn dùng được")
+    if not isinstance(password, str) or len(password) < 10:
+        raise _bad("Mật khẩu phải có ít nhất 10 ký tự")
+    if password != repeat:
+        raise _bad("Hai lần nhập mật khẩu không khớp")
+    username = (username or "").strip()
+    if not _USERNAME.match(username):
+        raise _bad("Tên đăng nhập 2–40 ký tự: chữ không dấu, số, '.', '-', '_'")
+    full_name = _text(full_name, "Họ tên", required=True, limit=80)
+    if db["users"].count_where("username = ?", [username]):
+        raise Conflict(msgid="Tên đăng nhập '%(username)s' đã có", username=username)
+    user = add_user(db, cfg, now, username=username, role="admin", full_name=full_name, password=password,
+                    actor="setup")
+    db.execute("UPDATE setup_tokens SET used_at = ? WHERE token_hash = ?", [now, auth.token_hash(token)])
+    return {"id": user["id"], "username": username}

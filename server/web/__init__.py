@@ -12,6 +12,7 @@ the one JSON error shape, page helpers); no audience imports another.
 | `reports` | supervisors, leaders | `/reports`, exports, `/api/reports` |
 | `api` | devices, programs, pages | `/api/...`, `/healthz` |
 | `home` | everyone | `/` |
+| `setup` | the first administrator | `/setup/<token>` (one-time link) |
 | `admin` | administrators | `/admin/...`: the center, services, counters, users, devices, rules, audit log |
 """
 
@@ -20,9 +21,9 @@ from __future__ import annotations
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-from . import admin, api, board, common, counter, display, home, kiosk, login, reports
+from . import admin, api, board, common, counter, display, home, kiosk, login, reports, setup
 
-AUDIENCES = (common, api, home, login, display, counter, board, reports, admin, kiosk)
+AUDIENCES = (common, api, home, login, display, counter, board, reports, admin, kiosk, setup)
 
 
 def register(app, socketio, services) -> None:

@@ -76,6 +76,9 @@ DOORS: dict[str, Door] = {
     "GET /api/services": Door(PUBLIC),
     "GET /api/display": Door(PUBLIC),
     "GET /api/tickets/<ticket_id>": Door(PUBLIC, path=f"/api/tickets/{TICKET_ID}"),  # the id is the secret
+    # The first-start link: the token is the secret (a made-up one answers 404 to everyone).
+    "GET /setup/<token>": Door(PUBLIC, path="/setup/not-a-real-token-123"),
+    "POST /setup/<token>": Door(PUBLIC, path="/setup/not-a-real-token-123", form={"username": "x"}),
     # -- devices ------------------------------------------------------------------------------
     "POST /api/tickets": Door(frozenset({"ticket"}), json=lambda: {"id": uid(), "service": "A"}),
     # -- a counter: its officer, its keypad; supervisors watch and free it ----------------------
