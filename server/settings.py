@@ -45,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_connections_per_address", 50, "Most Socket.IO connections open at once from one address (0: no limit); more are refused with busy."),
     Setting("max_connections", 3000, "Most Socket.IO connections open at once in all (0: no limit)."),
     Setting("join_timeout_s", 5.0, "A Socket.IO connection that has joined no namespace after this many seconds is closed."),
-    Setting("backup_hour", 22, "Each day after this local hour, a backup of the database is written to <instance>/backups (a consistent copy while the server runs)."),
+    Setting("backup_hour", 22, "Each day after this local hour (0-23; 24: never), a backup of the database is written to <instance>/backups (a consistent copy while the server runs)."),
     Setting("backup_keep", 14, "How many nightly backups are kept (the oldest are deleted)."),
     Setting("disk_free_min_mb", 200, "/healthz reports the server unhealthy (503) when the disk under the database has less free space than this."),
     Setting("busy_write_backlog", 2000, "Devices' writes are refused with busy while more than this many writes wait for the writer."),

@@ -73,7 +73,8 @@ def make_app(tmp_path: Path, **config):
     # Their lateness is the test process's too (its threads, a browser, other suites): shedding
     # on it would answer `busy` to tests that are not about load; those that are set their own.
     base = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "secret_key": "test",
-            "broadcast_interval_ms": 50, "async_mode": "threading", "busy_lag_ms": 5000}
+            "broadcast_interval_ms": 50, "async_mode": "threading", "busy_lag_ms": 5000,
+            "backup_hour": 24}  # no nightly backup in tests but those about it
     base.update(config)
     return create_app(base)
 
