@@ -64,6 +64,12 @@ def open_console(context, server, username="officer1"):
     return page
 
 
+def settled(page) -> None:
+    """Wait until the console has no action waiting for its answer: a pushed view can show the
+    new state first, and a key pressed then is refused (one action at a time)."""
+    page.wait_for_function("() => !window.qmsConsole.state.pending")
+
+
 def button(page, action):
     return page.locator(f'#actions button[data-action="{action}"]')
 
@@ -97,6 +103,7 @@ def test_call_display_finish_and_the_rating_in_todays_totals(context, server):
     page.keyboard.press("b")  # Bắt đầu
     expect(page.locator("#ticket-state")).to_have_text("Đang phục vụ")
     expect(button(page, "no-show")).to_be_disabled()
+    settled(page)
     page.keyboard.press("h")  # Hoàn thành: the dossier code field opens with the focus in it
     expect(page.locator("#dossier")).to_be_focused()
     page.keyboard.type("000.00.12.H29-260312-0042")
@@ -288,6 +295,7 @@ def test_transfer_no_show_and_requeue_from_the_keyboard(context, server):
     page = open_console(context, server)
     page.keyboard.press("g")
     expect(page.locator("#ticket-code")).to_have_text("A001")
+    settled(page)
     page.keyboard.press("c")  # Chuyển: a pick list of the other services, numbered
     expect(page.locator("#transfer-list button")).to_have_text(["1 Hộ tịch"])
     page.keyboard.press("1")
@@ -296,6 +304,9 @@ def test_transfer_no_show_and_requeue_from_the_keyboard(context, server):
                                                                                       "state": "waiting"}
     page.keyboard.press("g")
     expect(page.locator("#ticket-code")).to_have_text("A002")
+    # The pushed view can show A002 before the action's own answer is in; a key pressed then
+    # would find the console still waiting for it (one action at a time). Wait for the answer.
+    expect(page.locator("#message")).to_have_text("Đã gọi số A002.")
     page.keyboard.press("v")  # Vắng mặt
     expect(page.locator("#message")).to_have_text("Số A002 vắng mặt.")
     expect(page.locator("#noshows li")).to_have_text(["A002Xếp lại"])
@@ -308,6 +319,7 @@ def test_transfer_no_show_and_requeue_from_the_keyboard(context, server):
     # Escape closes the finish panel without finishing.
     page.keyboard.press("g")
     expect(page.locator("#ticket-code")).to_have_text("A002")
+    settled(page)
     page.keyboard.press("h")
     expect(page.locator("#finish-panel")).to_be_visible()
     page.keyboard.press("Escape")
