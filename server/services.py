@@ -206,6 +206,17 @@ class Services:
                     return
                 self.runtime.sleep(1.0)
 
+    def disconnect_user(self, user_id: int) -> int:
+        """Close every console (`/counter`) a person has open: he was disabled. Returns how many."""
+        from . import events
+
+        cut = 0
+        for sid, conn in list(self.connections.items()):
+            if conn.get("user") == user_id and conn.get("namespace") == events.COUNTER:
+                self.socketio.server.disconnect(sid, namespace=events.COUNTER)
+                cut += 1
+        return cut
+
     def health(self) -> dict:
         """The writer's state and the free space under the database: what /healthz reports."""
         import shutil

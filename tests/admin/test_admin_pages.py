@@ -271,3 +271,15 @@ def test_the_printed_report_carries_the_report_settings(signed_in, qms):
     html = signed_in.get("/reports/print?period=month").get_data(as_text=True)
     assert "Số: ……/BC-TTPVHCC" in html and "<i>Phường Bến Thành, ngày" in html
     assert "<b>KT. GIÁM ĐỐC</b><br><b>PHÓ GIÁM ĐỐC</b>" in html and "Nguyễn Thị Hoa" in html
+
+
+def test_a_disabled_officer_s_open_console_is_closed(app, signed_in, center, qms):
+    """Disabling a person closes his open console at once, and his token opens nothing more."""
+    socketio = app.extensions["socketio"]
+    console = socketio.test_client(app, namespace="/counter",
+                                   auth={"token": center["users"]["officer2"]["api_token"]})
+    assert console.is_connected("/counter")
+    assert signed_in.post("/admin/users/officer2/active", data={"active": "0"}).status_code == 302
+    assert not console.is_connected("/counter")
+    again = socketio.test_client(app, namespace="/counter", auth={"token": center["users"]["officer2"]["api_token"]})
+    assert not again.is_connected("/counter")

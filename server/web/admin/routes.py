@@ -416,9 +416,11 @@ def register(app, socketio, qms, csrf) -> None:
     def user_active(who, username):
         on = request.form.get("active") == "1"
         try:
-            qms.write(admin.change_user, username=username, active=on, actor=actor(who))
+            row = qms.write(admin.change_user, username=username, active=on, actor=actor(who))
         except QmsError as exc:
             return user_page(who, username, 400, message(exc))
+        if not on:  # his pages are refused from now on; his open console is closed now
+            qms.disconnect_user(row["id"])
         return done((_("Đã mở lại tài khoản %(name)s.") if on else _("Đã khoá tài khoản %(name)s."))
                     % {"name": username}, "admin.users")
 
