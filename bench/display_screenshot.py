@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/display_screenshot.py [--out docs/img] [--counters N]
 
-Loads the demo center (server/demo.py) into a temporary instance, signs the officers in, takes
+Loads the demo center (server/engine/demo.py) into a temporary instance, signs the officers in, takes
 numbers at the kiosk and calls some through the HTTP API, pauses one counter, then photographs
 /display with headless Debian chromium while a call is in the spotlight: display-1920.png
 (1920x1080) and display-1366.png (1366x768) in --out. `--counters N` adds counters up to N, to

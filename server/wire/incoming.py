@@ -116,7 +116,7 @@ class BoardAuth(WireModel):
 class TicketBody(WireModel):
     """`POST /api/tickets`."""
 
-    _keep_null = frozenset({"id"})  # server/api.py's setdefault leaves an explicit null: refused
+    _keep_null = frozenset({"id"})  # an explicit null id is refused (a missing one gets a fresh UUID)
 
     id: Uuid = Field(default_factory=lambda: str(uuid.uuid4()),
                      json_schema_extra={"doc_default": "a fresh UUID: the request is then not idempotent"},

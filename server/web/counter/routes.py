@@ -1,7 +1,7 @@
 """The officer's counter console, `/counter`: pick a counter, then drive it.
 
 The page itself is a shell; the live part (the ticket in hand, queues, today's figures) comes
-over the `/counter` Socket.IO namespace (server/sockets/counter.py), and the buttons call the
+over the `/counter` Socket.IO namespace (namespace.py), and the buttons call the
 HTTP API (`POST /api/counters/<n>/<action>`, with a request id so a retry is applied once).
 The forms here (take a counter, leave it, a supervisor freeing one) are CSRF-protected posts.
 """
