@@ -492,7 +492,7 @@ def restore_cmd(instance, backup_file):
     _close(_app(instance))  # migrate it, should the backup be older than the code
 
 
-from .demorun import demo_run  # noqa: E402  (`make run`)
+from .demo.run import demo_run  # noqa: E402  (`make run`)
 
 cli.add_command(demo_run)
 
