@@ -41,7 +41,11 @@ def main(argv=None) -> None:
     password = next(u["password"] for u in made["users"] if u["username"] == "quantri")
     qms.write(admin.set_settings, actor="user:quantri", values={
         "report_place": "Phường Bến Thành", "report_signer_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
-        "report_signer_name": "Nguyễn Thị Hoa", "notice_text": "Trung tâm làm việc từ 7 giờ 30 đến 17 giờ, thứ Hai đến sáng thứ Bảy."})
+        "report_signer_name": "Nguyễn Thị Hoa", "notice_text": "Trung tâm làm việc từ 7 giờ 30 đến 17 giờ, thứ Hai đến sáng thứ Bảy.",
+        "center_hours": [{"days": [1, 2, 3, 4, 5], "from": "07:30", "to": "11:30"},
+                         {"days": [1, 2, 3, 4, 5], "from": "13:30", "to": "17:00"},
+                         {"days": [6], "from": "07:30", "to": "11:30"}],
+        "closed_days": "01/01/2027 Tết Dương lịch\n05/02/2027 Tết Nguyên đán\n30/04/2027 Ngày Giải phóng miền Nam"})
     statuses = {"kiosk-1": (True, {"printer": "paper_low", "outbox": 0, "uptime_s": 5400, "version": "0.1.0", "detail": ""}),
                 "rate-1": (True, {"printer": "none", "outbox": 0, "uptime_s": 5400, "version": "0.1.0", "detail": ""}),
                 "rate-2": (True, {"printer": "none", "outbox": 3, "uptime_s": 120, "version": "0.1.0", "detail": ""}),

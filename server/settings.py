@@ -30,6 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("priority_policy", "strict", "Priority tickets: 'strict' (always first) or 'interleave:N' (one after every N normal ones).", live=True),
     Setting("rating_window_s", 120, "Seconds after a ticket is finished during which a press at its counter's terminal rates it.", live=True),
     Setting("rating_labels", {"5": "Rất hài lòng", "4": "Hài lòng", "3": "Bình thường", "2": "Không hài lòng", "1": "Rất không hài lòng"}, "Label of each score, 1 to 5.", live=True),
+    Setting("center_hours", None, "The center's working hours: a list of periods {\"days\": [1..7], \"from\": \"HH:MM\", \"to\": \"HH:MM\"} (1 is Monday); none: always open. Tickets are issued only inside them, and inside each service's own hours.", live=True),
+    Setting("closed_days", [], "Days the center is closed (holidays): a list of {\"date\": \"YYYY-MM-DD\", \"name\": \"...\"}. No ticket is issued on them.", live=True),
     Setting("default_service_minutes", 6.0, "Service time assumed for wait estimates before a service has history.", live=True),
     Setting("estimate_sample", 20, "How many recent services of a service the wait estimate averages."),
     Setting("notice_text", "Xin chào quý khách. Vui lòng lấy số thứ tự và chờ đến lượt.", "Ticker text on the waiting-room display.", live=True),

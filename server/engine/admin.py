@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 from sqlite_utils import Database
 
@@ -279,6 +280,40 @@ def check_hours(hours) -> list[dict] | None:
             by_day[d].append((start, end))
         out.append({"days": days, "from": start, "to": end})
     return out
+
+
+def check_closed_days(value) -> list[dict]:
+    """Closed days as [{"date": "YYYY-MM-DD", "name": ...}] in date order. Also takes the admin
+    page's text, a day a line: "dd/mm/yyyy name" (or an ISO date); the message names the line."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise _bad("Ngày nghỉ phải là danh sách (JSON) hoặc mỗi dòng một ngày dd/mm/yyyy") from None
+    if isinstance(value, str):
+        value = [dict(zip(("date", "name"), line.strip().split(None, 1))) for line in value.splitlines()
+                 if line.strip()]
+    if not isinstance(value, list):
+        raise _bad("Ngày nghỉ phải là danh sách (JSON) hoặc mỗi dòng một ngày dd/mm/yyyy")
+    out: dict[str, str] = {}
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("date"), str):
+            raise _bad("Ngày nghỉ, dòng %(n)s: cần một ngày dd/mm/yyyy", n=i)
+        text = item["date"].strip()
+        for form in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                day = datetime.strptime(text, form).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise _bad("Ngày nghỉ, dòng %(n)s: '%(date)s' không phải ngày dạng dd/mm/yyyy", n=i, date=text)
+        if day.isoformat() in out:
+            raise _bad("Ngày nghỉ, dòng %(n)s: ngày %(date)s đã có ở trên", n=i, date=f"{day:%d/%m/%Y}")
+        out[day.isoformat()] = _text(item.get("name"), "Tên ngày nghỉ", limit=80)
+    return [{"date": d, "name": out[d]} for d in sorted(out)]
 
 
 # -- services ------------------------------------------------------------------------------------
@@ -641,7 +676,7 @@ SETTING_LABELS = {
     "alert_unattributed_count": "Số lần bấm không gắn phiếu để cảnh báo",
     "alert_unattributed_window_min": "Khoảng xét bấm không gắn phiếu (phút)",
     "voice_repeat": "Số lần đọc mỗi lượt gọi", "voice_mode": "Cách đọc số", "spotlight_seconds": "Thời gian nổi bật số vừa gọi (giây)",
-    "voice_displays": "Màn hình đọc số", "ranking_prior_weight": "Trọng số xếp hạng cán bộ",
+    "voice_displays": "Màn hình đọc số", "center_hours": "Giờ làm việc", "closed_days": "Ngày nghỉ", "ranking_prior_weight": "Trọng số xếp hạng cán bộ",
 }
 _INT_RANGES = {"rating_window_s": (1, 3600), "alert_low_window_min": (1, 1440), "alert_low_min_count": (1, 1000),
                "alert_wait_min": (1, 1440), "alert_offline_s": (10, 86400), "alert_unattributed_count": (1, 1000),
@@ -694,6 +729,10 @@ def check_setting(name: str, value):
             raise _bad("Chính sách ưu tiên phải là 'strict' hoặc 'interleave:N' (N ≥ 1), không phải '%(value)s'",
                        value=value) from None
         return value
+    if name == "center_hours":
+        return check_hours(None if value in ("", None) else value)
+    if name == "closed_days":
+        return check_closed_days(value)
     if name == "rating_labels":
         if isinstance(value, str):
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -26,6 +28,9 @@ class EngineConfig:
     spotlight_seconds: float = 15
     voice_repeat: int = 2
     voice_displays: str = "all"
+    # When the center takes citizens at all (each service may narrow it further).
+    center_hours: str | None = None  # JSON of opening-hours periods, as a service's `hours`
+    closed_days: tuple = ()  # ((ISO date, name), ...)
 
     @classmethod
     def from_settings(cls, get: Callable[[str], Any]) -> "EngineConfig":
@@ -46,6 +51,8 @@ class EngineConfig:
             spotlight_seconds=get("spotlight_seconds"),
             voice_repeat=get("voice_repeat"),
             voice_displays=get("voice_displays"),
+            center_hours=json.dumps(get("center_hours")) if get("center_hours") else None,
+            closed_days=tuple((d["date"], d.get("name", "")) for d in get("closed_days") or ()),
         )
 
     def local(self, ts: float) -> datetime:

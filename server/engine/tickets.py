@@ -32,6 +32,12 @@ def issue(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, servic
         raise IllegalTransition("Yêu cầu lấy số này đã bị huỷ vì máy không in được phiếu")
     svc = catalog.service(db, service)
     local = cfg.local(now)
+    holiday = dict(cfg.closed_days).get(local.date().isoformat())
+    if holiday is not None:
+        raise ServiceClosed(f"Hôm nay ({local:%d/%m/%Y}{', ' + holiday if holiday else ''}) trung tâm nghỉ",
+                            service=service)
+    if not catalog.is_open(cfg.center_hours, local):
+        raise ServiceClosed("Trung tâm đang ngoài giờ làm việc", service=service)
     if not catalog.is_open(svc["hours"], local):
         raise ServiceClosed(f"Lĩnh vực {svc['name_vi']} đang ngoài giờ tiếp nhận", service=service)
     day = local.date().isoformat()

@@ -210,7 +210,11 @@ def register(app, socketio, qms, csrf) -> None:
     def center_page(status=200, error=None, v=None):
         from zoneinfo import available_timezones
 
-        v = v if v is not None else {name: qms.setting(name) for name in CENTER_FIELDS}
+        if v is None:
+            v = {name: qms.setting(name) for name in CENTER_FIELDS}
+            v |= hours_form(qms.setting("center_hours"))
+            v["closed_days"] = "\n".join(f"{d['date'][8:]}/{d['date'][5:7]}/{d['date'][:4]} {d['name']}".strip()
+                                          for d in qms.setting("closed_days") or [])
         return render("admin/center.html", status, error=error, v=v, tab="center",
                       zones=sorted(z for z in available_timezones() if "/" in z))
 
@@ -223,6 +227,14 @@ def register(app, socketio, qms, csrf) -> None:
     @admin_only
     def center_save(who):
         values = {name: request.form.get(name, "") for name in CENTER_FIELDS}
+        # A form without the hours grid or the closed days (a script's POST) leaves them as they are.
+        if "closed_days" in request.form:
+            values["closed_days"] = request.form["closed_days"]
+        if any(k == "always_open" or (k.startswith("h") and k[1:2].isdigit()) for k in request.form):
+            try:
+                values["center_hours"] = hours_from(request.form)
+            except QmsError as exc:
+                return center_page(400, message(exc), dict(request.form))
         return save_settings(who, values, center_page, "admin.center")
 
     def save_settings(who, values, page, endpoint):
