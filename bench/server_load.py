@@ -264,6 +264,7 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
                 continue
             rec["latency_ms"] = ms
             rec["done_t"] = loop.time() - t0
+            rec["acked_at"] = time.time()  # wall clock, to compare with other processes' moments
             rec["ok"] = bool(ack.get("ok"))
             if not rec["ok"]:
                 rec["error"] = ack.get("error")
@@ -518,6 +519,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one ack")
     ap.add_argument("--instance", help="instance folder to create (default: a temporary one, removed after)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--port", type=int, default=None, help="the server's loopback port (default: a free one)")
     ap.add_argument("--p99-target", type=float, default=20.0, help="ms; exit status 2 when p99 is over it")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--records", help="also write every event (send time, kind, latency) here, as JSON lines")
@@ -550,7 +552,7 @@ def main() -> int:
     else:
         setup = make_instance(instance, args.kiosks - n_raters, n_raters)
     log(f"instance {instance} with {args.kiosks} devices ready in {time.perf_counter() - t:.1f} s")
-    port = free_port()
+    port = args.port or free_port()
     threads = args.threads
     if threads is None:
         from server.__main__ import run as run_cmd
@@ -597,7 +599,8 @@ def main() -> int:
     if args.records:
         with open(args.records, "w") as fh:
             for r in load["records"]:
-                fh.write(json.dumps({k: r.get(k) for k in ("t", "kind", "ok", "error", "latency_ms")}) + "\n")
+                fh.write(json.dumps({k: r.get(k) for k in ("t", "kind", "id", "ok", "error", "latency_ms", "acked_at")})
+                         + "\n")
     if tmp is not None:
         tmp.cleanup()
     v = figures["verify"]
