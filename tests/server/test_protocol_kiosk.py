@@ -85,6 +85,17 @@ def test_revoked_device_is_refused_and_cut_off(app, socketio, qms, center, kiosk
     assert qms.store.read().execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
 
 
+def test_a_revoked_keypad_s_counter_view_is_cut_off_too(app, socketio, qms, center, kiosk_client):
+    token = center["devices"]["pad-1"]
+    view = socketio.test_client(app, namespace="/counter", auth={"token": token})
+    link = kiosk_client("pad-1")
+    assert view.is_connected("/counter") and link.is_connected(NS)
+    qms.write(admin.rotate_device, device_id="pad-1")
+    assert _until(lambda: not view.is_connected("/counter") and not link.is_connected(NS))
+    again = socketio.test_client(app, namespace="/counter", auth={"token": token})
+    assert not again.is_connected("/counter")
+
+
 def test_revoked_or_rotated_device_events_are_refused_before_the_cut(qms, center, kiosk_client, monkeypatch):
     # Whatever the order of events and the cut, nothing is done for a revoked or superseded token.
     monkeypatch.setattr(qms.runtime, "threadsafe", lambda fn, *args: None)  # no cut

@@ -130,8 +130,10 @@ class CounterNamespace(Namespace):
         except QmsError as exc:
             raise Refused(exc.code)
         join_room(room(number))
-        self.services.connections[request.sid] = {"namespace": events.COUNTER, "counter": number,
-                                                  "user": who.row["id"], "kind": who.kind}
+        conn = {"namespace": events.COUNTER, "counter": number, "user": who.row["id"], "kind": who.kind}
+        if who.kind == "device":  # a keypad's view: cut like its /kiosk link when revoked or rotated
+            conn |= {"device": who.row["id"], "token_hash": who.row["token_hash"]}
+        self.services.connections[request.sid] = conn
         self.pusher.push(number, sid=request.sid)
 
     def on_disconnect(self, *_reason):
