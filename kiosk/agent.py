@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, protocol
+from . import __version__, device_config, protocol
 from .clock import Clock
 from .config import Config
 from .leds import Indicator
@@ -77,6 +77,7 @@ class Agent:
             client_factory=client_factory,
             backoff_max_s=config.server.reconnect_max_s,
             on_change=self._link_changed,
+            on_config=self.apply_device_config,
         )
         self.sender = Sender(
             self.outbox,
@@ -94,12 +95,15 @@ class Agent:
             timeout_s=config.server.call_timeout_s,
             monotonic=self.clock.monotonic,
             probe=self.printer.probe if "ticket" in self.roles else None,
+            on_config=self.apply_device_config,
         )
 
         self.queues: dict[str, queue.Queue] = {TICKET: queue.Queue(), RATING: queue.Queue(), COUNTER: queue.Queue()}
         self.queues[PRIORITY] = self.queues[TICKET]  # same queue: "priority, then service" keeps its order
         self._pin_factory = pin_factory
         self.panel: Panel | None = None
+        # The center's settings for the buttons (server's `device_config`), kept across restarts.
+        self.device_settings = device_config.load(config.kiosk.data_dir)
         self._priority_until = 0.0
         self._ticket_done_at = float("-inf")
 
@@ -148,6 +152,7 @@ class Agent:
 
             render_ticket({"code": "A001"}, width_px=self.config.printer.width_px)  # load before the first press
         self.panel = Panel(self.config, self._pin_factory, self.clock, self.queues)
+        self._apply_lockouts(self.device_settings)
         workers = [("kiosk-sender", self.sender.run), ("kiosk-status", self.status.run)]
         if "ticket" in self.roles:
             workers.append(("kiosk-ticket", lambda: self._consume(TICKET, self._handle_ticket_press)))
@@ -355,11 +360,57 @@ class Agent:
         self.sender.wake()
         self.status_changed()
 
-    def _handle_rating_press(self, press: Press) -> None:
+    # -- the center's settings -------------------------------------------------------------------
+
+    def apply_device_config(self, payload: object) -> None:
+        """The server's `device_config`: apply it now and keep it for the next start."""
         try:
-            self.record_rating(press.button.score, press)
+            settings = device_config.parse(payload)
+        except ValueError as exc:
+            log.warning("device_config from the server ignored: %s", exc)
+            return
+        if settings == self.device_settings:
+            return
+        try:
+            device_config.save(self.config.kiosk.data_dir, settings)
+        except OSError as exc:
+            log.warning("device_config applied but not kept for the next start: %s", exc)
+        self._apply_lockouts(settings)
+        self.device_settings = settings  # last: whoever sees it sees it applied and kept
+        if self.config.rating:
+            log.info("the center's settings: rating buttons give %s; lockouts %g s (ticket), %g s (rating), "
+                     "%g s (keypad)", ", ".join(str(s) for s, _ in self._rating_buttons()) or "nothing",
+                     settings.ticket_lockout_s, settings.rating_lockout_s, settings.keypad_lockout_s)
+
+    def _apply_lockouts(self, s: device_config.DeviceSettings | None) -> None:
+        if s is None or self.panel is None:
+            return
+        for kind, seconds in ((TICKET, s.ticket_lockout_s), (RATING, s.rating_lockout_s),
+                              (COUNTER, s.keypad_lockout_s), (PRIORITY, min(s.ticket_lockout_s, 1.0))):
+            if kind in self.panel.lockouts:
+                self.panel.lockouts[kind].seconds = seconds
+
+    def _rating_buttons(self) -> list[tuple[int, object]]:
+        """(score it gives, button) for the rating buttons that give one, first button first."""
+        buttons = self.config.rating.buttons if self.config.rating else []
+        if self.device_settings is None:
+            return [(b.score, b) for b in buttons]
+        return list(zip(self.device_settings.rating_scores, buttons))
+
+    def rating_score(self, button) -> int | None:
+        """The score a rating button gives now: the center's list by position, else the file's."""
+        return next((score for score, b in self._rating_buttons() if b is button), None)
+
+    def _handle_rating_press(self, press: Press) -> None:
+        score = self.rating_score(press.button)
+        if score is None:
+            log.warning("rating button on pin %d gives no score: the center set %d scores for this terminal",
+                        press.button.pin, len(self.device_settings.rating_scores))
+            return
+        try:
+            self.record_rating(score, press)
         except Exception:  # noqa: BLE001 - e.g. the SD card is full or read-only: say so on the LED
-            log.exception("rating %d could not be stored", press.button.score)
+            log.exception("rating %d could not be stored", score)
             self.rating_leds.get(press.button.score, self.status_led).flash("error", ERROR_FLASH_S)
 
     def record_rating(self, score: int, press: Press | None = None) -> str:
@@ -370,7 +421,8 @@ class Agent:
         log.info("rating %d recorded (%s)", score, key)
         self.sender.wake()
         self.status_changed()
-        indicator = self.rating_leds.get(score, self.status_led)
+        # The LED of the button pressed (keyed by the score its file gives it).
+        indicator = self.rating_leds.get(press.button.score if press else score, self.status_led)
         indicator.flash("thanks", THANKS_FLASH_S)
         return key
 

@@ -65,11 +65,13 @@ class Link:
         backoff_min_s: float = 0.5,
         backoff_max_s: float = 10.0,
         on_change: Callable[[bool], None] | None = None,
+        on_config: Callable[[object], None] | None = None,
     ):
         self.server = server
         self._client_factory = client_factory
         self._backoff = (backoff_min_s, backoff_max_s)
         self._on_change = on_change or (lambda up: None)
+        self._on_config = on_config or (lambda payload: None)
         self._lock = threading.Lock()
         self._pending: set[_Pending] = set()
         self._connected = threading.Event()
@@ -86,6 +88,7 @@ class Link:
         sio.on("connect", self._handle_connect, namespace=protocol.NAMESPACE)
         sio.on("disconnect", self._handle_disconnect, namespace=protocol.NAMESPACE)
         sio.on("connect_error", self._handle_connect_error, namespace=protocol.NAMESPACE)
+        sio.on(protocol.DEVICE_CONFIG, self._handle_device_config, namespace=protocol.NAMESPACE)
         return sio
 
     def start(self) -> None:
@@ -155,6 +158,12 @@ class Link:
         self._last_refusal = ""
         self._connected.set()
         self._on_change(True)
+
+    def _handle_device_config(self, payload=None) -> None:
+        try:
+            self._on_config(payload)
+        except Exception:  # noqa: BLE001 - a bad setting must not break the link
+            log.exception("the server's device_config could not be applied")
 
     def _handle_disconnect(self, reason=None) -> None:
         was_up = self._connected.is_set()

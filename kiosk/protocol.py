@@ -11,6 +11,8 @@ STATUS = "status"
 PRINT_FAILED = "print_failed"
 # The counter keypad role: {"id": UUID, "action": "next"|"recall"|...} -> {"ok": true, "result": {...}}.
 COUNTER_ACTION = "counter_action"
+# Server -> kiosk, at connect and when an administrator changes it: lockouts and rating scores.
+DEVICE_CONFIG = "device_config"
 
 # Error codes of an answer that will not change if the same event is sent again: the outbox gives
 # up on them (dead-letter table) instead of retrying forever. Everything else is retried with

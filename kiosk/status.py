@@ -30,6 +30,7 @@ class StatusReporter:
         timeout_s: float,
         monotonic: Callable[[], float],
         probe: Callable[[], object] | None = None,
+        on_config: Callable[[object], None] | None = None,
     ):
         self.link = link
         self.payload = payload
@@ -37,6 +38,7 @@ class StatusReporter:
         self.timeout_s = timeout_s
         self.monotonic = monotonic
         self.probe = probe
+        self.on_config = on_config or (lambda config: None)
         self._due = threading.Event()
         self._stop = threading.Event()
 
@@ -66,6 +68,8 @@ class StatusReporter:
                         answer = self.link.call(protocol.STATUS, payload, timeout=self.timeout_s)
                         if not protocol.is_ok(answer):
                             log.warning("status refused: %s", protocol.error_of(answer))
+                        elif "config" in answer:  # the center's settings for the buttons
+                            self.on_config(answer["config"])
                         last_sent, last_sent_at = comparable, now
                     except (LinkDown, NoAnswer) as exc:
                         log.debug("status not sent: %s", exc)

@@ -13,6 +13,9 @@ STATUS = "status"
 PRINT_FAILED = "print_failed"
 COUNTER_ACTION = "counter_action"  # a counter keypad device: {"id", "action", ...}
 
+# Server -> kiosk (at connect, and again when an administrator changes it)
+DEVICE_CONFIG = "device_config"
+
 # Server -> display / board / counter consoles
 SNAPSHOT = "snapshot"
 CALLED = "called"

@@ -45,6 +45,7 @@ class Services:
         self.client_errors = None  # server.web.common.clienterrors.ClientErrors
         self.load = Load(self)
         self.presence_stale = False  # a device's connect or disconnect could not be written
+        self._device_config_sent: dict | None = None  # the last `device_config` pushed to every kiosk
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
         self._live: dict[str, Any] = {}
@@ -78,8 +79,33 @@ class Services:
         if "settings" in changed and self.broadcaster is not None:
             # Snapshots carry settings (names, notice): push them again with the new values.
             self.broadcaster.mark()
+        if "settings" in changed:
+            self._push_device_config()
         if "devices" in changed:
             self._cut_stale_devices()
+
+    def device_config(self) -> dict:
+        """What every kiosk is told of its buttons (`device_config`, docs/protocol.md)."""
+        return {"rating_scores": list(self.setting("rating_scores")),
+                "rating_labels": {str(k): v for k, v in self.setting("rating_labels").items()},
+                "ticket_lockout_s": float(self.setting("ticket_lockout_s")),
+                "rating_lockout_s": float(self.setting("rating_lockout_s")),
+                "keypad_lockout_s": float(self.setting("keypad_lockout_s"))}
+
+    def _push_device_config(self) -> None:
+        """Send the devices' settings to every connected kiosk when they changed (each kiosk got
+        them at its connection). Like the cut below, the emit runs in a task of its own."""
+        config = self.device_config()
+        if config == self._device_config_sent or self.socketio is None or self._closed:
+            self._device_config_sent = config
+            return
+        self._device_config_sent = config
+        self.runtime.threadsafe(self.runtime.spawn, self._emit_device_config, config)
+
+    def _emit_device_config(self, config: dict) -> None:
+        from . import events
+
+        self.socketio.emit(events.DEVICE_CONFIG, config, namespace=events.KIOSK)
 
     def _cut_stale_devices(self) -> None:
         """Disconnect the open connections of devices revoked, expired or given a new token.

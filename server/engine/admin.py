@@ -282,6 +282,31 @@ def check_hours(hours) -> list[dict] | None:
     return out
 
 
+def check_rating_scores(value) -> list[int]:
+    """The scores of a terminal's buttons, first button first: "5,4,3,2" or a list."""
+    field = SETTING_LABELS["rating_scores"]
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+    elif isinstance(value, list):
+        parts = value
+    else:
+        raise _bad("%(field)s: các mức cách nhau bằng dấu phẩy, ví dụ 5,4,3,2", field=field)
+    scores = []
+    for part in parts:
+        try:
+            score = int(part)
+        except (TypeError, ValueError):
+            raise _bad("%(field)s: '%(value)s' không phải một mức từ 1 đến 5", field=field, value=part) from None
+        if not 1 <= score <= 5 or isinstance(part, bool):
+            raise _bad("%(field)s: '%(value)s' không phải một mức từ 1 đến 5", field=field, value=part)
+        if score in scores:
+            raise _bad("%(field)s: mức %(value)s có hai lần", field=field, value=score)
+        scores.append(score)
+    if not 2 <= len(scores) <= 5:
+        raise _bad("%(field)s: cần từ 2 đến 5 mức", field=field)
+    return scores
+
+
 def check_closed_days(value) -> list[dict]:
     """Closed days as [{"date": "YYYY-MM-DD", "name": ...}] in date order. Also takes the admin
     page's text, a day a line: "dd/mm/yyyy name" (or an ISO date); the message names the line."""
@@ -676,7 +701,9 @@ SETTING_LABELS = {
     "alert_unattributed_count": "Số lần bấm không gắn phiếu để cảnh báo",
     "alert_unattributed_window_min": "Khoảng xét bấm không gắn phiếu (phút)",
     "voice_repeat": "Số lần đọc mỗi lượt gọi", "voice_mode": "Cách đọc số", "spotlight_seconds": "Thời gian nổi bật số vừa gọi (giây)",
-    "voice_displays": "Màn hình đọc số", "center_hours": "Giờ làm việc", "closed_days": "Ngày nghỉ", "ranking_prior_weight": "Trọng số xếp hạng cán bộ",
+    "voice_displays": "Màn hình đọc số", "center_hours": "Giờ làm việc", "closed_days": "Ngày nghỉ",
+    "rating_scores": "Các mức trên máy đánh giá", "ticket_lockout_s": "Khoá nút máy lấy số (giây)",
+    "rating_lockout_s": "Khoá nút máy đánh giá (giây)", "keypad_lockout_s": "Khoá nút bàn phím quầy (giây)", "ranking_prior_weight": "Trọng số xếp hạng cán bộ",
 }
 _INT_RANGES = {"rating_window_s": (1, 3600), "alert_low_window_min": (1, 1440), "alert_low_min_count": (1, 1000),
                "alert_wait_min": (1, 1440), "alert_offline_s": (10, 86400), "alert_unattributed_count": (1, 1000),
@@ -729,6 +756,10 @@ def check_setting(name: str, value):
             raise _bad("Chính sách ưu tiên phải là 'strict' hoặc 'interleave:N' (N ≥ 1), không phải '%(value)s'",
                        value=value) from None
         return value
+    if name == "rating_scores":
+        return check_rating_scores(value)
+    if name in ("ticket_lockout_s", "rating_lockout_s", "keypad_lockout_s"):
+        return _float(value, field, lo=0, hi=30)
     if name == "center_hours":
         return check_hours(None if value in ("", None) else value)
     if name == "closed_days":

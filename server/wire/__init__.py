@@ -16,7 +16,8 @@ from .incoming import (ACTIONS, MAX_AGE_MS, MAX_DOSSIER, PRINTER_STATES, BoardAu
                        CounterActionBody, CounterAuth, KioskAuth, PrintFailed, Rating, Status, Ticket,
                        TicketBody, INCOMING)
 from .outgoing import (ActionResult, BoardSnapshot, Called, CounterActionAck, CounterView, DisplaySnapshot,
-                       ErrorBody, ErrorCode, PrintFailedAck, RatingAck, RatingReceived, StatusAck, TicketAck,
+                       DeviceConfig, ErrorBody, ErrorCode, PrintFailedAck, RatingAck, RatingReceived, StatusAck,
+                       TicketAck,
                        TicketInfo, TicketStatus, Version, OUTGOING)
 
 # The model of each kiosk event's payload, by event name (server/events.py).
@@ -34,5 +35,5 @@ __all__ = [
     "TicketBody", "CounterActionBody",
     "Version", "ErrorBody", "ErrorCode", "TicketInfo", "TicketStatus", "TicketAck", "RatingAck", "StatusAck",
     "PrintFailedAck", "Called", "ActionResult", "CounterActionAck", "DisplaySnapshot", "BoardSnapshot",
-    "CounterView", "RatingReceived",
+    "CounterView", "RatingReceived", "DeviceConfig",
 ]

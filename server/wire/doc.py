@@ -44,6 +44,7 @@ TABLES: dict[str, tuple[type[BaseModel], int]] = {
     "counter_auth": (inc.CounterAuth, 0),
     "counter": (out.CounterView, 1),
     "rating_received": (out.RatingReceived, 0),
+    "device_config": (out.DeviceConfig, 0),
     "http_ticket": (inc.TicketBody, 0),
     "http_counter_action": (inc.CounterActionBody, 0),
 }

@@ -86,8 +86,22 @@ class RatingAck(OutModel):
     status: Literal["counted", "duplicate", "unattributed"] = Field(description="How the press was judged")
 
 
+class DeviceConfig(OutModel):
+    """`device_config` (server → kiosk): what the center's administrators set for the devices'
+    buttons (`/admin/rules`), in every `status` answer and to every kiosk when it changes. It overrides
+    the kiosk's own file."""
+
+    rating_scores: list[int] = Field(description="The scores a rating terminal's buttons give, first button first "
+                                                 "(a button past the list gives none)")
+    rating_labels: dict[str, str] = Field(description='Label of each score, `{"5": "Rất hài lòng", ...}`')
+    ticket_lockout_s: Number = Field(description="After a ticket press, a ticket kiosk ignores its buttons this long")
+    rating_lockout_s: Number = Field(description="After a rating press, a terminal ignores its buttons this long")
+    keypad_lockout_s: Number = Field(description="After a press, a counter keypad ignores its buttons this long")
+
+
 class StatusAck(OutModel):
     ok: Literal[True] = Field(description="Always true")
+    config: DeviceConfig = Field(description="The center's settings for the device's buttons, as `device_config`")
 
 
 class PrintFailedAck(OutModel):
@@ -296,4 +310,5 @@ class RatingReceived(OutModel):
 
 
 OUTGOING = (Version, ErrorBody, TicketInfo, TicketStatus, TicketAck, RatingAck, StatusAck, PrintFailedAck,
-            Called, ActionResult, CounterActionAck, DisplaySnapshot, BoardSnapshot, CounterView, RatingReceived)
+            Called, ActionResult, CounterActionAck, DisplaySnapshot, BoardSnapshot, CounterView, RatingReceived,
+            DeviceConfig)

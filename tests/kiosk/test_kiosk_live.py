@@ -45,6 +45,12 @@ def start_agent(pin_factory):
         agent.stop()
 
 
+def set_setting(live_server, name, value):
+    from server.engine import admin
+
+    live_server.app.extensions["qms"].write(admin.set_setting, name=name, value=value)
+
+
 def rows(live_server, sql, params=()):
     return list(live_server.store.read().query(sql, params))
 
@@ -137,6 +143,7 @@ def test_rating_press_arrives_once(tmp_path, live_server, start_agent, pin_facto
 def test_ratings_pressed_while_the_server_is_down_arrive_exactly_once(tmp_path, live_server, start_agent, pin_factory):
     config = ticket_config(tmp_path, live_server, device="rate-2", roles=("rating",),
                            replace={"lockout_s = 3.0": "lockout_s = 0"})
+    set_setting(live_server, "rating_lockout_s", 0)  # the center's setting wins over the file's
     agent = start_agent(config)
     assert agent.link.wait_connected(15)
     press(pin_factory, config.rating.buttons[0].pin)

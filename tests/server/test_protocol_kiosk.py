@@ -267,7 +267,7 @@ def test_rating_age_ms_is_optional(kiosk_client, engine):
 
 def test_status(kiosk_client, engine):
     ack = send(kiosk_client(), "status", {"printer": "paper_low", "outbox": 3, "version": "1.2.0", "uptime_s": 86})
-    assert ack == {"ok": True}
+    assert ack["ok"] is True and set(ack) == {"ok", "config"} and ack["config"]["rating_scores"] == [5, 4, 3, 2]
     row = engine.rows("SELECT online, last_status FROM devices WHERE id = 'kiosk-1'")[0]
     assert row["online"] == 1
     assert json.loads(row["last_status"]) == {"printer": "paper_low", "outbox": 3, "version": "1.2.0",

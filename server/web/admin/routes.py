@@ -43,6 +43,7 @@ CENTER_FIELDS = ("unit_name", "center_name", "timezone", "notice_text", "track_u
 ALERT_FIELDS = ("alert_wait_min", "alert_low_share", "alert_low_window_min", "alert_low_min_count",
                 "alert_offline_s", "alert_unattributed_count", "alert_unattributed_window_min")
 RULE_FIELDS = ("rating_window_s", "default_service_minutes", *ALERT_FIELDS)
+BUTTON_FIELDS = ("rating_scores", "ticket_lockout_s", "rating_lockout_s", "keypad_lockout_s")  # sent to devices
 SCORES = ("5", "4", "3", "2", "1")
 MAX_SERVICE_CHOICES = 8
 AUDIT_PAGE = 500
@@ -253,6 +254,8 @@ def register(app, socketio, qms, csrf) -> None:
             v = {name: qms.setting(name) for name in RULE_FIELDS}
             v.update({f"label{s}": labels.get(s, "") for s in SCORES})
             v["policy"], _sep, v["interleave_n"] = policy.partition(":")
+            v |= {name: qms.setting(name) for name in BUTTON_FIELDS}
+            v["rating_scores"] = ",".join(str(s) for s in v["rating_scores"])
         return render("admin/rules.html", status, error=error, v=v, tab="rules", scores=SCORES)
 
     @bp.get("/admin/rules")
@@ -269,6 +272,7 @@ def register(app, socketio, qms, csrf) -> None:
             policy = f"interleave:{form.get('interleave_n', '').strip()}"
         values = {"rating_labels": {s: form.get(f"label{s}", "") for s in SCORES}, "priority_policy": policy}
         values.update({name: form.get(name, "") for name in RULE_FIELDS})
+        values.update({name: form[name] for name in BUTTON_FIELDS if name in form})
         return save_settings(who, values, rules_page, "admin.rules")
 
     # -- services --------------------------------------------------------------------------------

@@ -128,7 +128,10 @@ class KioskNamespace(Namespace):
         data = wire.parse(wire.Status, wire.single(args))
         dev = self.device()
         self.services.write(devices.set_online, device_id=dev["id"], online=True, status=data.model_dump())
-        return {}
+        # The center's settings for the device's buttons ride on the answer: a kiosk reports its
+        # status on every connection, so it always has them (an event emitted from the connect
+        # handler would reach the client before the namespace's CONNECT packet).
+        return {"config": self.services.device_config()}
 
     @acked
     def on_print_failed(self, *args):
