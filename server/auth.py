@@ -57,6 +57,12 @@ def _live(row: dict, now: float | None, field: str) -> bool:
     return expires is None or now is None or now < expires
 
 
+def user_by_token_hash(db: Database, digest: str, now: float) -> dict | None:
+    """The active user whose unexpired API token has this hash, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE api_token_hash = ? AND active = 1", [digest]))
+    return rows[0] if rows and _live(rows[0], now, "api_token_expires_at") else None
+
+
 def device_by_credentials(db: Database, device_id, token, now: float) -> dict:
     """The active, unexpired device with this id and token; Unauthorized otherwise."""
     if not _text(device_id) or not _text(token):

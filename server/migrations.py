@@ -260,6 +260,22 @@ CREATE TABLE setup_tokens (
 """)
 
 
+@core()
+def m007_people_version(db: Database) -> None:
+    # A person's open consoles and boards are cut when what let them in ends: a session ended
+    # (logout, an admin, `end-sessions`), a user disabled or his role changed, his API token
+    # revoked or rotated. This counter tells the server, as `devices` does for devices.
+    _run(db, """
+INSERT INTO versions (name, n) VALUES ('people', 0);
+CREATE TRIGGER versions_people_sessions AFTER UPDATE OF ended_at ON sessions
+  BEGIN UPDATE versions SET n = n + 1 WHERE name = 'people'; END;
+CREATE TRIGGER versions_people_users AFTER UPDATE OF active, role, api_token_hash, api_token_expires_at ON users
+  BEGIN UPDATE versions SET n = n + 1 WHERE name = 'people'; END;
+CREATE TRIGGER versions_people_users_d AFTER DELETE ON users
+  BEGIN UPDATE versions SET n = n + 1 WHERE name = 'people'; END
+""")
+
+
 # -- the supervisors' board alerts ------------------------------------------------------------
 
 @alerts()

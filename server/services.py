@@ -83,6 +83,8 @@ class Services:
             self._push_device_config()
         if "devices" in changed:
             self._cut_stale_devices()
+        if "people" in changed:
+            self.cut_ended_people()
 
     def device_config(self) -> dict:
         """What every kiosk is told of its buttons (`device_config`, docs/protocol.md)."""
@@ -119,6 +121,28 @@ class Services:
                 continue
             row = self.device(conn["device"])
             if row is None or row["token_hash"] != conn.get("token_hash"):
+                stale.append((sid, conn["namespace"]))
+        if stale and self.socketio is not None and not self._closed:
+            self.runtime.threadsafe(self.runtime.spawn, self._disconnect, stale)
+
+    def cut_ended_people(self) -> None:
+        """Disconnect the consoles and boards of people whose session ended, who were disabled or
+        given another role, or whose API token was revoked or rotated. An open connection counts
+        as use, so a session idle on HTTP is not cut here; its maximum age is."""
+        from .auth import user_by_token_hash
+        from .engine import logins
+
+        db, now = self.store.read(), self.now()
+        max_s = float(self.setting("session_max_hours")) * 3600
+        stale = []
+        for sid, conn in list(self.connections.items()):
+            if "via" not in conn:
+                continue
+            if conn["via"] == "session":
+                row, _why = logins.session_user(db, conn.get("session_id"), now, idle_s=float("inf"), max_s=max_s)
+            else:
+                row = user_by_token_hash(db, conn.get("token_hash") or "", now)
+            if row is None or row["id"] != conn["user"] or row["role"] != conn["role"]:
                 stale.append((sid, conn["namespace"]))
         if stale and self.socketio is not None and not self._closed:
             self.runtime.threadsafe(self.runtime.spawn, self._disconnect, stale)

@@ -21,7 +21,7 @@ from ... import events
 from ...engine import alerts
 from ...errors import QmsError
 from ...reports import board, rollup
-from ..common.principal import current_principal
+from ..common.principal import current_principal, person_connection
 
 ROOM = "supervisors"
 ROLES = ("supervisor", "admin")
@@ -64,6 +64,7 @@ def ticker(services) -> None:
         try:
             services.refresh()
             services.sync_presence()
+            services.cut_ended_people()  # sessions past their maximum age
             check_alerts(services)
             _warm_reports(services)
         except Exception:
@@ -87,7 +88,12 @@ class BoardNamespace(Namespace):
         except QmsError:
             raise Refused(events.UNAUTHORIZED)
         join_room(ROOM)
+        if who.kind == "user":  # cut when his session ends, he is disabled, or his token is revoked
+            self.services.connections[request.sid] = {"namespace": events.BOARD, **person_connection(who)}
         self.emit(events.BOARD_UPDATE, snapshot(self.services), room=request.sid)
+
+    def on_disconnect(self, *_reason):
+        self.services.connections.pop(request.sid, None)
 
     def on_snapshot(self, *_args):
         """A board that came back from sleep asks for the current state."""

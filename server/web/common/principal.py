@@ -73,6 +73,17 @@ class Principal:
         return self
 
 
+def person_connection(who: "Principal") -> dict:
+    """What a person's Socket.IO connection is kept with (`Services.connections`), so that it
+    is cut when what let him in ends (`Services.cut_ended_people`)."""
+    out = {"user": who.row["id"], "role": who.row["role"], "via": who.via}
+    if who.via == "session":
+        out["session_id"] = getattr(current_user, "session_id", None)
+    else:
+        out["token_hash"] = who.row["api_token_hash"]
+    return out
+
+
 def bearer_token(auth_payload: dict | None = None) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):

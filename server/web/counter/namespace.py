@@ -13,7 +13,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 from ... import events, wire
 from ...engine import counters, officer
 from ...errors import Forbidden, QmsError, Unauthorized
-from ..common.principal import Principal, current_principal
+from ..common.principal import Principal, current_principal, person_connection
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,8 @@ class CounterNamespace(Namespace):
         conn = {"namespace": events.COUNTER, "counter": number, "user": who.row["id"], "kind": who.kind}
         if who.kind == "device":  # a keypad's view: cut like its /kiosk link when revoked or rotated
             conn |= {"device": who.row["id"], "token_hash": who.row["token_hash"]}
+        else:  # a person's: cut when his session ends, he is disabled, or his token is revoked
+            conn |= person_connection(who)
         self.services.connections[request.sid] = conn
         self.pusher.push(number, sid=request.sid)
 
