@@ -492,6 +492,21 @@ def restore_cmd(instance, backup_file):
     _close(_app(instance))  # migrate it, should the backup be older than the code
 
 
+@cli.command("doctor")
+@instance_opt
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def doctor_cmd(instance, lang):
+    """Check a center's server (database, disk, clock, backups, devices, printers, TLS) and say
+    what to fix; exit status 1 when something needs fixing."""
+    from . import doctor
+
+    path = Path(instance).resolve()
+    findings = doctor.diagnose(path, lambda: _app(str(path)).extensions["qms"], doctor.Host.probe(path))
+    for line in doctor.render(findings, path, lang):
+        click.echo(line)
+    sys.exit(doctor.exit_status(findings))
+
+
 from .demorun import demo_run  # noqa: E402  (`make run`)
 
 cli.add_command(demo_run)
