@@ -84,17 +84,37 @@ def run(instance, host, port, threads, async_mode):
 
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         first = link(app.extensions["qms"], f"http://{shown}:{port}")
+        center = app.extensions["qms"].setting("center_name")
         if first:  # no administrator yet: a one-time link to create the first (no default password)
             click.echo(f"Chưa có quản trị viên. Tạo tài khoản quản trị đầu tiên (liên kết dùng một lần, trong 24 giờ):\n"
                        f"  {first}")
     finally:
         _close(app)
-    mode = async_mode or settings.load(Path(instance))["async_mode"]
+    values = settings.load(Path(instance))
+    mode = async_mode or values["async_mode"]
     click.echo(f"Máy chủ: http://{host}:{port}/ ({mode})")
-    if mode == "gevent":
-        run_gevent(lambda: serving_app(instance, "gevent"), host, port)
-    else:
-        run_gunicorn(lambda: serving_app(instance, "threading"), host, port, threads)
+    announcement = _announce(values, host, port, center)
+    try:
+        if mode == "gevent":
+            run_gevent(lambda: serving_app(instance, "gevent"), host, port)
+        else:
+            run_gunicorn(lambda: serving_app(instance, "threading"), host, port, threads)
+    finally:
+        if announcement is not None:
+            announcement.close()
+
+
+def _announce(values: dict, host: str, port: int, center: str):
+    """Announce the server by mDNS unless `mdns_interfaces` is 'off' (server/discovery.py)."""
+    from . import discovery
+
+    chosen = discovery.interfaces(values["mdns_interfaces"])
+    if chosen is None or host.startswith("127.") and not chosen:
+        return None  # off, or serving this machine only
+    announcement = discovery.Announcement(host, port, center=center, chosen=chosen).start()
+    if announcement.announced:
+        click.echo(f"Công bố trên mạng nội bộ (mDNS): {announcement.announced}")
+    return announcement
 
 
 def serving_app(instance: str, async_mode: str = "gevent"):
