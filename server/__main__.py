@@ -27,7 +27,8 @@ def cli():
     """Máy chủ hệ thống xếp hàng và đánh giá hài lòng — queue and satisfaction server."""
 
 
-instance_opt = click.option("--instance", default="instance", show_default=True, help="Instance folder (database, config).")
+instance_opt = click.option("--instance", default="instance", show_default=True, envvar="QMS_INSTANCE",
+                            help="Instance folder (database, config); or the QMS_INSTANCE variable.")
 
 
 @cli.command()
@@ -525,6 +526,25 @@ def doctor_cmd(instance, lang):
     for line in doctor.render(findings, path, lang):
         click.echo(line)
     sys.exit(doctor.exit_status(findings))
+
+
+@cli.command("setup-link")
+@instance_opt
+@click.option("--url", required=True, help="The server's address as the administrator's browser reaches it.")
+def setup_link_cmd(instance, url):
+    """On a center with no administrator yet: a new one-time link to create the first (earlier
+    links stop working); exit status 1 when there is an administrator already."""
+    from .web.setup.routes import link
+
+    app = _app(instance)
+    try:
+        first = link(app.extensions["qms"], url)
+    finally:
+        _close(app)
+    if first is None:
+        click.echo("Đã có quản trị viên (an administrator exists already).")
+        sys.exit(1)
+    click.echo(first)
 
 
 from .demorun import demo_run  # noqa: E402  (`make run`)

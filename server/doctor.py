@@ -202,7 +202,7 @@ def check_devices(ctx: Context) -> list[Finding]:
             out.append(Finding(DEVICES, ERROR, N_("Thiết bị {device} ({name}) ngừng báo cáo từ {since}"),
                                {**args, "since": _when(ctx, d["last_seen"])},
                                N_("Kiểm tra nguồn điện và mạng của thiết bị; trên thiết bị: "
-                                  "journalctl -u qms-kiosk")))
+                                  "journalctl -u kiosk")))
     return out or [Finding(DEVICES, OK, N_("Mọi thiết bị đang báo cáo"))]
 
 
