@@ -169,6 +169,10 @@ def check_backups(ctx: Context) -> list[Finding]:
     due = local.date() if local.hour > hour else local.date() - timedelta(days=1)
     args = {"folder": str(folder), "hour": hour, "due": due.strftime("%d/%m/%Y")}
     if not found:
+        first = ctx.db.execute("SELECT min(at) FROM audit").fetchone()[0]
+        due_at = datetime.combine(due, datetime.min.time(), ctx.cfg.tz).replace(hour=hour).timestamp()
+        if first is None or first > due_at:  # a center set up since: its first night is to come
+            return [Finding(BACKUPS, OK, N_("Bản sao lưu đầu tiên sẽ được tạo sau {hour} giờ tối nay"), args)]
         return [Finding(BACKUPS, ERROR, N_("Chưa có bản sao lưu nào trong {folder}"), args,
                         N_("Máy chủ phải chạy qua {hour} giờ để tạo bản sao lưu; kiểm tra nhật ký: "
                            "journalctl -u qms-server"))]

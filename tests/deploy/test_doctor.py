@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from server import backup, doctor
 from server.__main__ import cli
-from server.engine import devices, tickets
-from tests.conftest import app_with_center
+from server.engine import audit, devices, tickets
+from tests.conftest import app_with_center, make_app
 
 CERT = Path(__file__).parent / "data" / "tls-cert.pem"  # self-signed, notAfter 26/11/2036 16:03:55 GMT
 CERT_EXPIRES = 2111328235.0
@@ -36,6 +36,8 @@ class Center:
         self.qms = self.app.extensions["qms"]
         self.instance = self.qms.store.path.parent
         now = time.time()
+        # A center that has run for days (the template was made today): its nights are past.
+        self.qms.write(lambda db, cfg, t: audit.record(db, t - 3 * 86400, "test", "test.old", None))
         for d in ("kiosk-1", "rate-1", "rate-2", "rate-3", "pad-1"):
             self.qms.write(devices.set_online, device_id=d, online=True,
                            status={"printer": "ok" if d == "kiosk-1" else "none"})
@@ -158,6 +160,20 @@ def test_no_backup(center):
     for old in (center.instance / "backups").glob("*.db"):
         old.unlink()
     assert only_problem(center.diagnose(), doctor.BACKUPS, doctor.ERROR).startswith("Chưa có bản sao lưu nào")
+
+
+def test_a_center_set_up_today_has_its_first_backup_tonight(tmp_path):
+    """A fresh instance (nothing written before last night's backup time) is not missing one."""
+    app = make_app(tmp_path, backup_hour=22)
+    qms = app.extensions["qms"]
+    instance = qms.store.path.parent
+    now = qms.now()
+    qms.close()
+    host = doctor.Host(now=now, local_offset=qms.cfg().local(now).utcoffset(), ntp_synchronized=True,
+                       disk_free_mb=10_000)
+    findings = doctor.diagnose(instance, lambda: make_app(tmp_path, backup_hour=22).extensions["qms"], host)
+    assert problems(findings) == []
+    assert [f.text for f in findings if f.check == doctor.BACKUPS] == ["Bản sao lưu đầu tiên sẽ được tạo sau {hour} giờ tối nay"]
 
 
 def test_a_stale_backup(center):
