@@ -10,6 +10,7 @@ devices with an address in their config still reach it.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 
 log = logging.getLogger("qms.discovery")
@@ -46,6 +47,7 @@ class Announcement:
         self.name = name or f"QMS {socket.gethostname()}"
         self._zc = None
         self._info = None
+        self._pid = os.getpid()
         self.announced = ""  # "NAME on ADDRESSES port PORT" once registered
 
     def start(self) -> "Announcement":
@@ -75,7 +77,9 @@ class Announcement:
 
     def close(self) -> None:
         zc, self._zc = self._zc, None
-        if zc is None:
+        # Only in the process that announced: gunicorn's worker is a fork of it (without
+        # zeroconf's thread) and leaves through the same `finally`.
+        if zc is None or os.getpid() != self._pid:
             return
         try:
             if self._info is not None:
