@@ -118,22 +118,35 @@ release() {
 }
 
 # venv REQUIREMENTS [--system-site-packages]: the release's own virtual environment with the
-# pinned requirements, made once (a stamp holds the requirements' hash).
+# pinned requirements, made once (a stamp holds the requirements' hash). An upgrade whose
+# requirements did not change copies the running release's instead of installing again (minutes
+# on a Pi 3); each release keeps its own, so a rollback finds its packages as they were.
 venv() {
-  local req=$ROOT$RELEASE/$1 env=$ROOT$RELEASE/.venv stamp want
+  local req=$ROOT$RELEASE/$1 env=$ROOT$RELEASE/.venv want old
   shift
   want=$( (cat "$ROOT$RELEASE"/requirements*.txt; echo "$*") | sha256sum | cut -c1-64)
-  stamp=$env/.qms-requirements
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  if [ -f "$env/.qms-requirements" ] && [ "$(cat "$env/.qms-requirements")" = "$want" ]; then
     return 0
   fi
-  say "Tạo môi trường Python: $RELEASE/.venv (pip install -r $(basename "$req"))"
   rm -rf "$env"
-  "$PYTHON" -m venv "$@" "$env"
-  "$env/bin/pip" install -q --disable-pip-version-check --no-warn-script-location -r "$req"
+  old=$ROOT$OPT/$(readlink "$ROOT$OPT/current" 2>/dev/null || echo none)/.venv
+  if [ -f "$old/.qms-requirements" ] && [ "$(cat "$old/.qms-requirements")" = "$want" ]; then
+    say "Môi trường Python: chép từ bản đang chạy (yêu cầu không đổi)"
+    cp -a "$old" "$env"
+    # Console scripts (pip, gunicorn) name their interpreter by its path: point them at the copy.
+    for f in "$env"/bin/*; do
+      if [ -f "$f" ] && [ ! -L "$f" ] && head -n1 "$f" | grep -q "^#!$old/bin/python"; then
+        sed -i "1s|^#!$old/bin/|#!$env/bin/|" "$f"
+      fi
+    done
+  else
+    say "Tạo môi trường Python: $RELEASE/.venv (pip install -r $(basename "$req"))"
+    "$PYTHON" -m venv "$@" "$env"
+    "$env/bin/pip" install -q --disable-pip-version-check --no-warn-script-location -r "$req"
+  fi
   # Compiled now, as root: the services' users cannot write into the release.
   "$env/bin/python" -m compileall -q -x '/\.venv/' "$ROOT$RELEASE" >/dev/null || true
-  printf '%s\n' "$want" >"$stamp"
+  printf '%s\n' "$want" >"$env/.qms-requirements"
 }
 
 # switch: /opt/qms/current -> releases/ID (relative, so that it holds under ROOT too); the old

@@ -35,9 +35,9 @@ PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.execut
 SYSTEMD = shutil.which("systemd-analyze")
 
 
-def install(kind: str, root: Path, *args: str) -> subprocess.CompletedProcess:
+def install(kind: str, root: Path, *args: str, src: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "ROOT": str(root), "PYTHON": PYTHON}
-    result = subprocess.run(["bash", str(ROOT / "deploy" / kind / "install.sh"), "--no-system", *args],
+    result = subprocess.run(["bash", str(src / "deploy" / kind / "install.sh"), "--no-system", *args],
                             env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
@@ -89,56 +89,90 @@ def exec_start(root: Path, unit: str) -> list[str]:
     return line.removeprefix("ExecStart=").split()
 
 
+def copy_of_the_code(dest: Path) -> Path:
+    """The project's files as a technician copies them onto a Pi (no .git: the scripts then hash
+    the tree themselves)."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.split(b"\0")
+    for name in filter(None, files):
+        path = ROOT / name.decode()
+        if path.is_file() and not path.is_symlink():
+            (dest / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest / name.decode())
+    return dest
+
+
+class InstalledServer:
+    """The installed server started as its unit starts it, its paths mapped into the root; mDNS
+    on loopback only, no nightly backup."""
+
+    def __init__(self, root: Path, log: Path):
+        self.data = root / "var/lib/qms"
+        argv = [a.replace("/opt/qms", str(root / "opt/qms")).replace("/var/lib/qms", str(self.data))
+                for a in exec_start(root, "/etc/systemd/system/qms-server.service")]
+        assert argv[0] == str(root / "opt/qms/current/.venv/bin/python")
+        self.port = int(argv[argv.index("--port") + 1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(argv, cwd=root / "opt/qms/current", stdout=out, stderr=subprocess.STDOUT,
+                                         env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1",
+                                              "QMS_MDNS_INTERFACES": "127.0.0.1", "QMS_BACKUP_HOUR": "24"})
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    return
+            except OSError:
+                assert self.proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            assert r.status == 200
+            return r.read().decode()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
 pytestmark = pytest.mark.skipif(SYSTEMD is None, reason="needs systemd-analyze (deploy/system-deps.sh test)")
 
 
+# A virtual environment from pip takes a minute or more on a loaded machine: more than the
+# suite's 120 s per test.
+@pytest.mark.timeout(900)
 def test_server_install_runs_serves_and_a_second_run_changes_nothing(tmp_path):
+    src = copy_of_the_code(tmp_path / "src")
     root = tmp_path / "root"
     lay_os(root)
     port = free_port()
     started = time.monotonic()
-    first = install("server", root, "--port", str(port))
+    first = install("server", root, "--port", str(port), src=src)
     first_s = time.monotonic() - started
     link = re.search(r"http://\S+/setup/(\S+)", first.stdout)
     assert link, first.stdout
     verify(root, "/etc/systemd/system/qms-server.service")
     unit = (root / "etc/systemd/system/qms-server.service").read_text()
     assert "Restart=on-failure" in unit and "--async-mode gevent" in unit and "--threads" not in unit
+    assert f"--port {port}" in unit
 
-    # The installed server, started as its unit starts it, its paths inside the root.
-    data = root / "var/lib/qms"
-    argv = [a.replace("/opt/qms", str(root / "opt/qms")).replace("/var/lib/qms", str(data))
-            for a in exec_start(root, "/etc/systemd/system/qms-server.service")]
-    assert argv[0] == str(root / "opt/qms/current/.venv/bin/python") and f"--port {port}" in " ".join(argv)
-    log = open(tmp_path / "server.log", "wb")
-    server = subprocess.Popen(argv, cwd=root / "opt/qms/current", stdout=log, stderr=subprocess.STDOUT,
-                              env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1", "QMS_MDNS_INTERFACES": "127.0.0.1",
-                                   "QMS_BACKUP_HOUR": "24"})
+    server = InstalledServer(root, tmp_path / "server.log")
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-                time.sleep(0.2)
         # The server's own start made a new first-admin link (the journal has it) and voided the
         # script's; on a Pi the script prints its link after starting the service, as a run of
         # it now does (while there is no administrator, each run prints a working link).
-        relink = re.search(r"http://\S+/setup/(\S+)", install("server", root, "--port", str(port)).stdout)
+        relink = re.search(r"http://\S+/setup/(\S+)", install("server", root, "--port", str(port), src=src).stdout)
         assert relink and relink.group(1) != link.group(1)
-        with urllib.request.urlopen(f"{url}/setup/{relink.group(1)}", timeout=10) as r:
-            assert r.status == 200 and "quản trị" in r.read().decode()
-        assert find_server(10, ["127.0.0.1"]) == url  # announced, with its port
+        assert "quản trị" in server.get(f"/setup/{relink.group(1)}")
+        assert find_server(10, ["127.0.0.1"]) == server.url  # announced, with its port
     finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
+        server.stop()
 
     # An administrator and a device: data and tokens the second run must keep.
+    data = root / "var/lib/qms"
     cli = [str(root / "opt/qms/current/.venv/bin/python"), "-m", "server"]
     for args in (["add-user", "admin", "--role", "admin"], ["add-device", "kiosk-1", "--role", "ticket"]):
         subprocess.run([*cli, *args, "--instance", str(data)], cwd=root / "opt/qms/current", check=True,
@@ -147,15 +181,42 @@ def test_server_install_runs_serves_and_a_second_run_changes_nothing(tmp_path):
     assert "var/lib/qms/secret_key" in before and "etc/systemd/system/qms-server.service" in before
 
     started = time.monotonic()
-    second = install("server", root, "--port", str(port))
+    second = install("server", root, "--port", str(port), src=src)
     second_s = time.monotonic() - started
     assert "Đã có quản trị viên" in second.stdout
     assert not re.search(r"^  /", second.stdout, re.M), second.stdout  # no file put
     assert installed_files(root) == before
     assert dump(data / "qms.db") == rows
+
+    # Newer code: a new release beside the old one, the database copied first, data kept; then
+    # the rollback of docs/deploy.md.
+    old_release = os.readlink(root / "opt/qms/current")
+    with (src / "server" / "__init__.py").open("a") as fh:
+        fh.write("\n# a newer release\n")
+    upgrade = install("server", root, "--port", str(port), src=src)
+    new_release = os.readlink(root / "opt/qms/current")
+    assert new_release != old_release and os.readlink(root / "opt/qms/previous") == old_release
+    assert "chép từ bản đang chạy" in upgrade.stdout  # same requirements: the venv copied, not rebuilt
+    assert list((data / "backups").glob("before-*.db"))
+    assert dump(data / "qms.db") == rows
+    server = InstalledServer(root, tmp_path / "server.log")
+    try:
+        assert "a newer release" in (root / "opt/qms/current/server/__init__.py").read_text()
+        server.get("/healthz")
+    finally:
+        server.stop()
+    (root / "opt/qms/current").unlink()
+    (root / "opt/qms/current").symlink_to(os.readlink(root / "opt/qms/previous"))
+    server = InstalledServer(root, tmp_path / "server.log")
+    try:
+        assert "a newer release" not in (root / "opt/qms/current/server/__init__.py").read_text()
+        server.get("/healthz")
+    finally:
+        server.stop()
     print(f"server install: first run {first_s:.1f} s, second run {second_s:.1f} s")
 
 
+@pytest.mark.timeout(900)
 def test_kiosk_install_from_the_setup_code_and_a_second_run_asks_nothing(tmp_path):
     root = tmp_path / "root"
     lay_os(root)
