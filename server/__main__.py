@@ -516,13 +516,15 @@ def restore_cmd(instance, backup_file):
 @cli.command("doctor")
 @instance_opt
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def doctor_cmd(instance, lang):
+@click.option("--url", envvar="QMS_URL", help="The running server, e.g. http://127.0.0.1:8080 (or QMS_URL): "
+                                             "is it answering /healthz?")
+def doctor_cmd(instance, lang, url):
     """Check a center's server (database, disk, clock, backups, devices, printers, TLS) and say
     what to fix; exit status 1 when something needs fixing."""
     from . import doctor
 
     path = Path(instance).resolve()
-    findings = doctor.diagnose(path, lambda: _app(str(path)).extensions["qms"], doctor.Host.probe(path))
+    findings = doctor.diagnose(path, lambda: _app(str(path)).extensions["qms"], doctor.Host.probe(path), url)
     for line in doctor.render(findings, path, lang):
         click.echo(line)
     sys.exit(doctor.exit_status(findings))

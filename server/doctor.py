@@ -9,6 +9,7 @@ Nothing here writes to the database.
 
 from __future__ import annotations
 
+import json
 import shutil
 import ssl
 import subprocess
@@ -80,13 +81,14 @@ class Context:
     setting: Callable[[str], Any]
     cfg: EngineConfig
     host: Host
+    url: str | None = None  # the running server (its /healthz), when known
 
 
 # -- the checks ------------------------------------------------------------------------------------
 
-DATABASE, DISK, CLOCK, TIMEZONE, BACKUPS, DEVICES, PRINTERS, TLS = (
+DATABASE, DISK, CLOCK, TIMEZONE, BACKUPS, DEVICES, PRINTERS, TLS, SERVER = (
     N_("Cơ sở dữ liệu"), N_("Dung lượng đĩa"), N_("Đồng hồ"), N_("Múi giờ"), N_("Sao lưu"), N_("Thiết bị"),
-    N_("Máy in"), N_("Chứng chỉ TLS"))
+    N_("Máy in"), N_("Chứng chỉ TLS"), N_("Máy chủ"))
 
 
 def check_database(database: Path) -> Finding:
@@ -101,6 +103,33 @@ def check_database(database: Path) -> Finding:
                        N_("Dừng máy chủ và khôi phục bản sao lưu mới nhất: python -m server restore "
                           "--instance {instance} {instance}/backups/<tệp>"))
     return Finding(DATABASE, OK, N_("Toàn vẹn (integrity_check: ok)"))
+
+
+def check_server(ctx: Context) -> list[Finding]:
+    """The server answers /healthz with 200 (devices' online states below mean something only
+    then)."""
+    if not ctx.url:
+        return []
+    import urllib.error
+    import urllib.request
+
+    args = {"url": ctx.url}
+    try:
+        with urllib.request.urlopen(f"{ctx.url.rstrip('/')}/healthz", timeout=5) as r:
+            body = json.loads(r.read())
+    except urllib.error.HTTPError as exc:  # 503: the server runs but cannot take writes
+        try:
+            reason = json.loads(exc.read()).get("db", exc.code)
+        except ValueError:
+            reason = exc.code
+        return [Finding(SERVER, ERROR, N_("Máy chủ {url} không nhận ghi được ({reason})"), {**args, "reason": reason},
+                        N_("Xem các dòng khác của báo cáo này và nhật ký: journalctl -u qms-server"))]
+    except (OSError, ValueError) as exc:
+        return [Finding(SERVER, ERROR, N_("Máy chủ {url} không trả lời ({error})"),
+                        {**args, "error": getattr(exc, "reason", exc)},
+                        N_("Khởi động máy chủ: systemctl restart qms-server; nhật ký: journalctl -u qms-server"))]
+    return [Finding(SERVER, OK, N_("{url} đang chạy ({writes} lệnh ghi đang chờ)"),
+                    {**args, "writes": body.get("writes_waiting", 0)})]
 
 
 def check_disk(ctx: Context) -> list[Finding]:
@@ -253,7 +282,7 @@ def check_tls(ctx: Context) -> list[Finding]:
 
 
 CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
-    check_disk, check_clock, check_timezone, check_backups, check_devices, check_printers, check_tls)
+    check_server, check_disk, check_clock, check_timezone, check_backups, check_devices, check_printers, check_tls)
 
 
 def _when(ctx: Context, ts: float) -> str:
@@ -270,7 +299,7 @@ def _offset(delta: timedelta | None) -> str:
 
 # -- running them ------------------------------------------------------------------------------------
 
-def diagnose(instance: Path, open_services: Callable[[], Any], host: Host) -> list[Finding]:
+def diagnose(instance: Path, open_services: Callable[[], Any], host: Host, url: str | None = None) -> list[Finding]:
     """Every finding about the instance. The database is checked before the app opens it (a
     broken file would fail there with a less useful message); `open_services()` gives the
     `Services` of an app on the instance, closed here."""
@@ -280,7 +309,7 @@ def diagnose(instance: Path, open_services: Callable[[], Any], host: Host) -> li
     services = open_services()
     try:
         ctx = Context(instance=instance, db=services.store.read(), setting=services.setting, cfg=services.cfg(),
-                      host=host)
+                      host=host, url=url)
         return [first, *(f for check in CHECKS for f in check(ctx))]
     finally:
         services.close()

@@ -63,7 +63,7 @@ put "$unit" /etc/systemd/system/qms-server.service 0644
 cat >"$unit" <<EOF
 #!/bin/sh
 # python -m server on this center's instance, as the service's user: sudo qms doctor, sudo qms user add ...
-cd $OPT/current && exec runuser -u qms -- env QMS_INSTANCE=$DATA .venv/bin/python -m server "\$@"
+cd $OPT/current && exec runuser -u qms -- env QMS_INSTANCE=$DATA QMS_URL=http://127.0.0.1:$PORT .venv/bin/python -m server "\$@"
 EOF
 put "$unit" /usr/local/bin/qms 0755
 enable qms-server

@@ -258,3 +258,22 @@ def test_tls_certificate_unreadable(tmp_path):
             f"Không đọc được chứng chỉ {tmp_path / 'missing.pem'}")
     finally:
         c.close()
+
+
+def test_the_server_answering_or_not(tmp_path, live_server):
+    """With --url: the running server's /healthz; refused (stopped), or 503 (cannot take writes)."""
+    instance = live_server.store.path.parent
+
+    def server_findings(url):
+        findings = doctor.diagnose(instance, lambda: app_with_center(tmp_path).extensions["qms"],
+                                   doctor.Host(time.time(), None, None, 10_000), url)
+        return [(f.level, f.text.format(**f.args)) for f in findings if f.check == doctor.SERVER]
+
+    assert server_findings(None) == []  # not asked
+    assert server_findings(live_server.url) == [(doctor.OK, f"{live_server.url} đang chạy (0 lệnh ghi đang chờ)")]
+    live_server.qms.values["disk_free_min_mb"] = 10 ** 12  # the disk is "full": /healthz says 503
+    assert server_findings(live_server.url) == [
+        (doctor.ERROR, f"Máy chủ {live_server.url} không nhận ghi được (low_disk)")]
+    live_server.stop()
+    [(level, text)] = server_findings(live_server.url)
+    assert level == doctor.ERROR and text.startswith(f"Máy chủ {live_server.url} không trả lời (")
