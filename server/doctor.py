@@ -4,7 +4,7 @@ Each check is a small function of a `Context` (the instance's settings and datab
 the engine's own reads, and the facts of the machine gathered once in `Host`) returning
 `Finding`s. A technician reads them in Vietnamese (English with `--lang en`, from the server's
 catalog); the exit status says whether anything needs fixing, for a script or a timer.
-Nothing here writes to the database.
+The checks only read (opening the instance migrates it, as every command does).
 """
 
 from __future__ import annotations
