@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: espeak-ng (the display's voice fallback) for running,
-# plus chromium (browser tests) and sox for testing. Installs only what is missing.
+# plus chromium (browser tests) and sox for testing, and for the install scripts' tests
+# (tests/deploy/test_install.py) systemd (systemd-analyze verify) and python3-venv.
+# Installs only what is missing.
 # Usage: deploy/system-deps.sh [run|test]
 set -euo pipefail
 want=(espeak-ng fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium sox)
+  want+=(chromium sox systemd python3-venv)
 fi
 missing=()
 for p in "${want[@]}"; do

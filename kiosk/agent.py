@@ -167,7 +167,8 @@ class Agent:
         self.link.start()
         log.info(
             "kiosk %s started: roles %s, server %s, version %s",
-            self.config.server.device, ", ".join(self.config.kiosk.roles), self.config.server.url, __version__,
+            self.config.server.device, ", ".join(self.config.kiosk.roles),
+            self.config.server.url or "(found by mDNS)", __version__,
         )
 
     def stop(self) -> None:

@@ -31,7 +31,7 @@ DEFAULT_RATING_LABELS = {
 
 @dataclass(frozen=True)
 class ServerConfig:
-    url: str
+    url: str  # empty: found on the LAN by mDNS (kiosk/discovery.py)
     device: str
     token: str = field(repr=False)
     connect_timeout_s: float = 5.0
@@ -39,6 +39,8 @@ class ServerConfig:
     call_timeout_s: float = 10.0
     counter_timeout_s: float = 3.0
     reconnect_max_s: float = 5.0
+    # Local IPv4 addresses to look for the server on by mDNS (empty: every interface).
+    mdns_interfaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,8 @@ class Config:
 
 
 def _read_server(ctx, c, table: Table, base: Path) -> ServerConfig:
-    url = table.get("url", c["nonempty"])
-    if not re.match(r"^https?://[^/\s]+", url):
+    url = table.get("url", c["string"], "").strip()
+    if url and not re.match(r"^https?://[^/\s]+", url):
         raise ctx.error(("server", "url"), f"must look like http://HOST:PORT, not {url!r}")
     token = table.get("token", c["string"], None)
     token_file = table.get("token_file", c["nonempty"], None)
@@ -165,9 +167,20 @@ def _read_server(ctx, c, table: Table, base: Path) -> ServerConfig:
         call_timeout_s=table.get("call_timeout_s", c["positive_seconds"], 10.0),
         counter_timeout_s=table.get("counter_timeout_s", c["positive_seconds"], 3.0),
         reconnect_max_s=table.get("reconnect_max_s", c["positive_seconds"], 5.0),
+        mdns_interfaces=tuple(table.get("mdns_interfaces", _addresses(ctx), [])),
     )
     table.done()
     return server
+
+
+def _addresses(ctx):
+    def check(path, value):
+        if not isinstance(value, list) or not all(
+                isinstance(v, str) and re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", v) for v in value):
+            raise ctx.error(path, f"must be a list of IPv4 addresses such as [\"192.168.1.20\"], not {value!r}")
+        return value
+
+    return check
 
 
 def _read_printer(ctx, c, table: Table | None, base: Path) -> PrinterConfig:

@@ -54,6 +54,12 @@ def default_client_factory():
     return socketio.Client(reconnection=False, handle_sigint=False)
 
 
+def _find_server(server: ServerConfig) -> str | None:
+    from .discovery import find_server
+
+    return find_server(server.connect_timeout_s, server.mdns_interfaces)
+
+
 class Link:
     """Keeps the agent connected and carries acknowledged calls."""
 
@@ -66,8 +72,13 @@ class Link:
         backoff_max_s: float = 10.0,
         on_change: Callable[[bool], None] | None = None,
         on_config: Callable[[object], None] | None = None,
+        discover: Callable[[], str | None] | None = None,
     ):
         self.server = server
+        # Without an address in the config, the server is looked for on the LAN before each
+        # connection attempt until one is found; it is looked for again when it stops answering.
+        self.url = server.url
+        self._discover = discover or (lambda: _find_server(server))
         self._client_factory = client_factory
         self._backoff = (backoff_min_s, backoff_max_s)
         self._on_change = on_change or (lambda up: None)
@@ -127,8 +138,12 @@ class Link:
                 continue
             try:
                 self._dropped.clear()
+                if not self.url:
+                    self.url = self._discover() or ""
+                    if not self.url:
+                        raise ConnectionError("no server announced on the LAN (mDNS _qms._tcp)")
                 self._sio.connect(
-                    self.server.url,
+                    self.url,
                     namespaces=[protocol.NAMESPACE],
                     auth={"device": self.server.device, "token": self.server.token},
                     transports=["websocket"],
@@ -138,12 +153,14 @@ class Link:
                 continue
             except Exception as exc:  # noqa: BLE001 - socketio raises ConnectionError or ValueError; retry all
                 failures += 1
+                if not self.server.url:
+                    self.url = ""  # found by mDNS: look again, the server may have moved
                 # Say it once, then about once a minute: a kiosk may wait hours for its server.
                 if failures == 1 or failures % max(1, int(60 / self._backoff[1])) == 0:
                     if self._last_refusal:
                         log.warning("still refused by the server (%s); retrying", self._last_refusal)
                     else:
-                        log.warning("cannot reach the server at %s (%s); retrying", self.server.url, exc)
+                        log.warning("cannot reach the server at %s (%s); retrying", self.url or "?", exc)
                 try:
                     self._sio.disconnect()
                 except Exception:  # noqa: BLE001
@@ -154,7 +171,7 @@ class Link:
     # -- socket.io handlers (run on the client's threads) ---------------------------------------
 
     def _handle_connect(self) -> None:
-        log.info("connected to %s as %s", self.server.url, self.server.device)
+        log.info("connected to %s as %s", self.url, self.server.device)
         self._last_refusal = ""
         self._connected.set()
         self._on_change(True)

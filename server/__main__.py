@@ -27,7 +27,8 @@ def cli():
     """Máy chủ hệ thống xếp hàng và đánh giá hài lòng — queue and satisfaction server."""
 
 
-instance_opt = click.option("--instance", default="instance", show_default=True, help="Instance folder (database, config).")
+instance_opt = click.option("--instance", default="instance", show_default=True, envvar="QMS_INSTANCE",
+                            help="Instance folder (database, config); or the QMS_INSTANCE variable.")
 
 
 @cli.command()
@@ -84,17 +85,37 @@ def run(instance, host, port, threads, async_mode):
 
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         first = link(app.extensions["qms"], f"http://{shown}:{port}")
+        center = app.extensions["qms"].setting("center_name")
         if first:  # no administrator yet: a one-time link to create the first (no default password)
             click.echo(f"Chưa có quản trị viên. Tạo tài khoản quản trị đầu tiên (liên kết dùng một lần, trong 24 giờ):\n"
                        f"  {first}")
     finally:
         _close(app)
-    mode = async_mode or settings.load(Path(instance))["async_mode"]
+    values = settings.load(Path(instance))
+    mode = async_mode or values["async_mode"]
     click.echo(f"Máy chủ: http://{host}:{port}/ ({mode})")
-    if mode == "gevent":
-        run_gevent(lambda: serving_app(instance, "gevent"), host, port)
-    else:
-        run_gunicorn(lambda: serving_app(instance, "threading"), host, port, threads)
+    announcement = _announce(values, host, port, center)
+    try:
+        if mode == "gevent":
+            run_gevent(lambda: serving_app(instance, "gevent"), host, port)
+        else:
+            run_gunicorn(lambda: serving_app(instance, "threading"), host, port, threads)
+    finally:
+        if announcement is not None:
+            announcement.close()
+
+
+def _announce(values: dict, host: str, port: int, center: str):
+    """Announce the server by mDNS unless `mdns_interfaces` is 'off' (server/discovery.py)."""
+    from . import discovery
+
+    chosen = discovery.interfaces(values["mdns_interfaces"])
+    if chosen is None or host.startswith("127.") and not chosen:
+        return None  # off, or serving this machine only
+    announcement = discovery.Announcement(host, port, center=center, chosen=chosen).start()
+    if announcement.announced:
+        click.echo(f"Công bố trên mạng nội bộ (mDNS): {announcement.announced}")
+    return announcement
 
 
 def serving_app(instance: str, async_mode: str = "gevent"):
@@ -490,6 +511,42 @@ def restore_cmd(instance, backup_file):
     kept = backup.restore(database, Path(backup_file).resolve())
     click.echo(f"Đã khôi phục từ {backup_file}; bản cũ giữ ở {kept}")
     _close(_app(instance))  # migrate it, should the backup be older than the code
+
+
+@cli.command("doctor")
+@instance_opt
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--url", envvar="QMS_URL", help="The running server, e.g. http://127.0.0.1:8080 (or QMS_URL): "
+                                             "is it answering /healthz?")
+def doctor_cmd(instance, lang, url):
+    """Check a center's server (database, disk, clock, backups, devices, printers, TLS) and say
+    what to fix; exit status 1 when something needs fixing."""
+    from . import doctor
+
+    path = Path(instance).resolve()
+    findings = doctor.diagnose(path, lambda: _app(str(path)).extensions["qms"], doctor.Host.probe(path), url)
+    for line in doctor.render(findings, path, lang):
+        click.echo(line)
+    sys.exit(doctor.exit_status(findings))
+
+
+@cli.command("setup-link")
+@instance_opt
+@click.option("--url", required=True, help="The server's address as the administrator's browser reaches it.")
+def setup_link_cmd(instance, url):
+    """On a center with no administrator yet: a new one-time link to create the first (earlier
+    links stop working); exit status 1 when there is an administrator already."""
+    from .web.setup.routes import link
+
+    app = _app(instance)
+    try:
+        first = link(app.extensions["qms"], url)
+    finally:
+        _close(app)
+    if first is None:
+        click.echo("Đã có quản trị viên (an administrator exists already).")
+        sys.exit(1)
+    click.echo(first)
 
 
 from .demo.run import demo_run  # noqa: E402  (`make run`)

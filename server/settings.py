@@ -85,6 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alert_unattributed_window_min", 10, "...within this many minutes.", live=True),
     Setting("alert_check_s", 5, "Seconds between checks of the alerts that arise with time alone (a device offline, a long wait)."),
     Setting("ranking_prior_weight", 20, "Officers' ranking: each officer counts as if he also had this many ratings at the center's rate (Bayesian average, docs/reports.md).", live=True),
+    Setting("tls_cert", None, "Path of the TLS certificate (PEM) the center's pages are served with, if any (a reverse proxy's): `python -m server doctor` warns before it expires."),
+    Setting("mdns_interfaces", "", "The server announces itself on the LAN by mDNS (_qms._tcp) so that kiosks and displays find it without an address: '' on every interface, 'off' not at all, or the local IPv4 addresses to announce on, comma-separated."),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -6,10 +6,23 @@ set -u
 CONF=${QMS_DISPLAY_CONF:-/etc/qms-display.conf}
 # shellcheck disable=SC1090
 [ -r "$CONF" ] && . "$CONF"
-SERVER=${QMS_SERVER:-http://127.0.0.1:8080}
+SERVER=${QMS_SERVER:-}
 QUERY=${QMS_DISPLAY_QUERY:-}
-URL="$SERVER/display${QUERY:+?$QUERY}"
 PROFILE=${XDG_RUNTIME_DIR:-/tmp}/qms-display-profile
+
+# 0. No address configured: find the server on the LAN by its mDNS announcement (`_qms._tcp`,
+#    server/discovery.py) through the Pi's avahi-daemon. avahi-browse -p prints resolved services as
+#    "=;IFACE;IPv4;NAME;TYPE;DOMAIN;HOST;ADDRESS;PORT;TXT".
+discover() {
+  avahi-browse -rpt _qms._tcp 2>/dev/null | awk -F';' '$1 == "=" && $3 == "IPv4" { print "http://" $8 ":" $9; exit }'
+}
+while [ -z "$SERVER" ]; do
+  SERVER=$(discover)
+  [ -n "$SERVER" ] && break
+  echo "qms-display: looking for the server on the LAN (mDNS _qms._tcp)"
+  sleep 3
+done
+URL="$SERVER/display${QUERY:+?$QUERY}"
 
 # 1. The server may boot after the TV: Chromium would show its error page and never retry, so wait.
 #    (Once the page is up it reconnects by itself and shows "MẤT KẾT NỐI" while the server is away.)

@@ -17,9 +17,11 @@ def fake(bin_dir: Path, name: str, body: str) -> None:
     path.chmod(0o755)
 
 
-def run_launcher(tmp_path: Path, conf: str, curl_fails: int = 0) -> tuple[list[str], list[str]]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+def run_launcher(tmp_path: Path, conf: str, curl_fails: int = 0,
+                 bin_dir: Path | None = None) -> tuple[list[str], list[str]]:
+    if bin_dir is None:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
     calls = tmp_path / "curl-calls"
     # curl fails `curl_fails` times (server not up yet), then succeeds.
     fake(bin_dir, "curl", f'echo "$@" >> {calls}; [ $(wc -l < {calls}) -gt {curl_fails} ]')
@@ -51,3 +53,20 @@ def test_service_restarts_chromium():
     unit = (ROOT / "deploy" / "display" / "qms-display.service").read_text()
     assert "Restart=always" in unit and "ExecStart=/usr/local/bin/qms-display.sh" in unit
     assert os.access(LAUNCHER, os.X_OK)
+
+
+def test_launcher_finds_the_server_by_mdns_when_no_address_is_set(tmp_path):
+    """avahi-browse (a stand-in printing what the real one prints for the server's announcement)
+    finds nothing at first, then the server."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tries = tmp_path / "avahi-tries"
+    fake(bin_dir, "avahi-browse",
+         f'echo "$@" >> {tries}; [ $(wc -l < {tries}) -gt 1 ] || exit 0\n'
+         'echo "+;eth0;IPv4;QMS\\032pi-server;_qms._tcp;local"\n'
+         'echo "=;eth0;IPv6;QMS\\032pi-server;_qms._tcp;local;pi-server.local;fe80::1;8080;\\"path=/\\""\n'
+         'echo "=;eth0;IPv4;QMS\\032pi-server;_qms._tcp;local;pi-server.local;192.168.1.10;8080;\\"path=/\\""')
+    args, curls = run_launcher(tmp_path, "QMS_SERVER=\nQMS_DISPLAY_QUERY=room=2\n", bin_dir=bin_dir)
+    assert tries.read_text().splitlines() == ["-rpt _qms._tcp", "-rpt _qms._tcp"]
+    assert curls == ["-fsS -o /dev/null --max-time 3 http://192.168.1.10:8080/healthz"]
+    assert args[args.index("--kiosk") + 1] == "http://192.168.1.10:8080/display?room=2"
