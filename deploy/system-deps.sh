@@ -3,9 +3,9 @@
 # plus chromium (browser tests) and sox for testing. Installs only what is missing.
 # Usage: deploy/system-deps.sh [run|test]
 set -euo pipefail
-want=(espeak-ng fonts-dejavu-core)
+want=(espeak-ng fonts-dejavu-core fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0)  # pango, Liberation Serif: the report PDF (WeasyPrint)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium sox)
+  want+=(chromium sox poppler-utils)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -455,8 +455,16 @@ def m001_stints(db: Database) -> None:
     # The service a rating was given in: the ticket's service when the citizen pressed.
     db.execute("ALTER TABLE ratings ADD COLUMN service TEXT")
     db.execute("ALTER TABLE report_tickets ADD COLUMN handed INTEGER NOT NULL DEFAULT 0")
+    # Dossiers received at the counters: finished tickets with a dossier code (mã hồ sơ).
+    db.execute("ALTER TABLE report_tickets ADD COLUMN dossiers INTEGER NOT NULL DEFAULT 0")
     db.execute("DROP INDEX report_tickets_cover")
-    db.execute(f"CREATE INDEX report_tickets_cover ON report_tickets ({', '.join(TICKET_COLS[:-1])}, handed)")
+    db.execute(f"CREATE INDEX report_tickets_cover ON report_tickets ({', '.join(TICKET_COLS[:-1])}, handed, dossiers)")
+    db.execute("CREATE INDEX tickets_dossier ON tickets (dossier_code) WHERE dossier_code IS NOT NULL")
+    # The numbers given to official reports: one per report (period and filters), in sequence
+    # within the year it was given, the same number when the same report is printed again.
+    db.execute("""CREATE TABLE report_numbers (
+        report TEXT PRIMARY KEY, year INTEGER NOT NULL, seq INTEGER NOT NULL, issued_at REAL NOT NULL,
+        UNIQUE (year, seq))""")
     # Every day is rolled up again under the new readings (the heat map's weekday of a press,
     # stints); dropped first, so the fixes below fire no trigger.
     for table in ROLLUP_TABLES:

@@ -79,6 +79,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alert_unattributed_window_min", 10, "...within this many minutes.", live=True),
     Setting("alert_check_s", 5, "Seconds between checks of the alerts that arise with time alone (a device offline, a long wait)."),
     Setting("ranking_prior_weight", 20, "Officers' ranking: each officer counts as if he also had this many ratings at the center's rate (Bayesian average, docs/reports.md).", live=True),
+    # Official reporting (issue 14): the report as an administrative document, and the push upward.
+    Setting("report_addressee", "Ủy ban nhân dân phường", "Addressee of the official report, after 'Kính gửi:'.", live=True),
+    Setting("report_recipients", "Như trên;\nLãnh đạo Trung tâm;\nLưu: VT.", "The official report's 'Nơi nhận', one recipient per line.", live=True),
+    Setting("report_doc_first_number", 1, "First number of the year for official reports (to go on from numbers already given on paper): 'Số: 12/...'.", live=True),
+    Setting("province_push_url", "", "URL of the province's one-stop software that receives each counted rating with a dossier code as JSON ('' = no push).", live=True),
+    Setting("province_push_token", "", "Bearer token sent to the province's URL, if it asks for one.", live=True),
+    Setting("province_push_timeout_s", 10.0, "Seconds to wait for the province's answer before trying again later."),
+    Setting("province_push_interval_s", 5.0, "Seconds between rounds of the push outbox (retries back off from this up to an hour)."),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -27,7 +27,7 @@ from sqlite_utils import Database
 
 
 TICKET_COLS = ("day", "service", "counter", "officer_id", "issued", "served", "no_show", "cancelled",
-               "unserved", "transferred", "priority", "wait_n", "wait_sum", "svc_n", "svc_sum", "handed", "waits")
+               "unserved", "transferred", "priority", "wait_n", "wait_sum", "svc_n", "svc_sum", "handed", "dossiers", "waits")
 RATING_COLS = ("day", "service", "counter", "officer_id", "s1", "s2", "s3", "s4", "s5", "duplicate",
                "unattributed")
 WAIT_COLS = ("day", "service", "waits")
@@ -46,11 +46,12 @@ TICKETS_DAY = """SELECT day, service, counter, officer_id,
     count(first_called_at) AS wait_n, total(first_called_at - issued_at) AS wait_sum,
     sum(state = 'done') AS svc_n,
     total(CASE WHEN state = 'done' THEN finished_at - coalesce(started_at, called_at) END) AS svc_sum,
-    0 AS handed, group_concat(CAST(round(first_called_at - issued_at) AS INTEGER)) AS waits
+    0 AS handed, sum(state = 'done' AND coalesce(dossier_code, '') != '') AS dossiers,
+    group_concat(CAST(round(first_called_at - issued_at) AS INTEGER)) AS waits
   FROM tickets WHERE day = ? GROUP BY service, counter, officer_id
   UNION ALL
   SELECT day, from_service, counter, officer_id, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    count(*), total(at - started_at), count(*), NULL
+    count(*), total(at - started_at), count(*), 0, NULL
   FROM ticket_transfers WHERE day = ? GROUP BY from_service, counter, officer_id"""  # [day, day]
 
 WAITS_DAY = """SELECT day, service, group_concat(CAST(round(first_called_at - issued_at) AS INTEGER)) AS waits

@@ -133,7 +133,7 @@ def build(report: dict) -> dict[str, Table]:
         ], [_flat(r) for r in report["counters"]])
     if "ranking" in report:
         rk = report["ranking"]
-        out["ranking"] = Table("ranking", "Xếp hạng cán bộ (trung bình Bayes)", "Officers' ranking (Bayesian average)", [
+        out["ranking"] = Table("ranking", "Xếp hạng cán bộ (công bằng với người ít lượt đánh giá)", "Officers' ranking (Bayesian average)", [
             Column("rank", "Hạng", "Rank"), Column("name", "Cán bộ", "Officer", "text"),
             Column("bayes", "Điểm xếp hạng (%)", "Ranking score (%)", "pct"),
             Column("satisfaction_rate", "Tỷ lệ hài lòng (%)", "Satisfaction rate (%)", "pct"),

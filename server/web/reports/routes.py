@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import get_locale
 
+from ...engine import documents
 from ...errors import NotFound, QmsError
-from ...reports import charts, export, queries, ranking, tables
+from ...reports import charts, document, export, queries, ranking, tables, vietnamese
 from ...reports.period import parse, parse_filters
 from ..common.pages import gate
 from ..common.principal import current_principal
@@ -103,6 +104,9 @@ def register(app, socketio, qms, csrf) -> None:
         return {"cell_text": tables.text, "cell_value": tables.value, "heat_class": _heat_class,
                 "grid_max": _grid_max}
 
+    bp.add_app_template_filter(vietnamese.date_text, "vn_date")
+    bp.add_app_template_filter(vietnamese.datetime_text, "vn_datetime")
+
     def api_caller():
         """A supervisor or admin by session or API token; the JSON error otherwise."""
         return current_principal().require_role(*ROLES)
@@ -140,20 +144,45 @@ def register(app, socketio, qms, csrf) -> None:
             print_query=urlencode({**p.filters.as_args(), "period": "month",
                                    "date": p.period.start.isoformat()}))
 
+    def official(p: _Page, *, pdf: bool) -> tuple[str, dict]:
+        """(the document's HTML, its report): the print page and the PDF from one template."""
+        report = p.report()
+        args = {**p.args(), "lang": "vi"}  # the printed report and its charts are in Vietnamese
+        number = qms.write(documents.number, report=urlencode(sorted({**p.period.as_args(), **p.filters.as_args()}.items())),
+                           first=int(qms.setting("report_doc_first_number")))
+        html = render_template(
+            "reports/print.html", r=report, p=p, query=urlencode(args), pdf=pdf,
+            unit_name=qms.setting("unit_name"), filters_text=_filters_text(report, catalog_options()),
+            doc={"number": f"{number:02d}", "prefix": qms.setting("report_doc_prefix"),
+                 "date_line": vietnamese.place_date(qms.setting("report_place"), p.cfg.day(p.now)),
+                 "addressee": qms.setting("report_addressee"),
+                 "recipients": [line.strip() for line in qms.setting("report_recipients").splitlines() if line.strip()],
+                 "signer_title": qms.setting("report_signer_title").splitlines(),
+                 "signer_name": qms.setting("report_signer_name")})
+        return html, report
+
     @bp.get("/reports/print")
     def print_page():
         p, refusal = page_or_refusal()
         if refusal is not None:
             return refusal
-        report = p.report()
-        args = p.args()
-        args["lang"] = "vi"  # the printed report and its charts are in Vietnamese
-        return render_template("reports/print.html", r=report, p=p, query=urlencode(args), formula=ranking.FORMULA,
-                               unit_name=qms.setting("unit_name"),
-                               doc={"place": qms.setting("report_place"), "prefix": qms.setting("report_doc_prefix"),
-                                    "signer_title": qms.setting("report_signer_title").splitlines(),
-                                    "signer_name": qms.setting("report_signer_name")},
-                               filters_text=_filters_text(report, catalog_options()))
+        return official(p, pdf=False)[0]
+
+    @bp.get("/reports/print.pdf")
+    def print_pdf():
+        p, refusal = page_or_refusal()
+        if refusal is not None:
+            return refusal
+        html, report = official(p, pdf=True)
+
+        def resolve(path: str):
+            """The document's style sheets, fonts and charts, from here, never the network."""
+            return _resource(app, path, lambda name: charts.render(name, report, "vi"))
+
+        body = qms.runtime.blocking(functools.partial(document.pdf, html, resolve))
+        stem = f"bao-cao-{p.period.start.isoformat()}_{p.period.end.isoformat()}"
+        return Response(body, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'})
 
     @bp.get("/reports/chart/<name>.svg")
     def chart(name: str):
@@ -223,3 +252,23 @@ def _filters_text(report: dict, options: dict, lang: str = "vi") -> str:
         parts.append(("Officer: " if lang == "en" else "Cán bộ: ") + ((user["full_name"] or user["username"]) if user else str(f["officer"])))
     return "; ".join(parts)
 
+
+
+def _resource(app, path: str, chart) -> tuple[bytes, str] | None:
+    """A resource the PDF asks for by path: the shared static files, this package's static files,
+    or a chart (`chart(name)` gives its SVG)."""
+    import mimetypes
+    from pathlib import Path
+
+    path = path.split("?", 1)[0]
+    if path.startswith("/reports/chart/") and path.endswith(".svg"):
+        name = path[len("/reports/chart/"):-4]
+        return (chart(name).encode("utf-8"), "image/svg+xml") if name in charts.NAMES else None
+    for prefix, folder in (("/static/reports/", Path(__file__).parent / "static"),
+                           ("/static/", Path(app.static_folder))):
+        if path.startswith(prefix):
+            file = (folder / path[len(prefix):]).resolve()
+            if folder.resolve() in file.parents and file.is_file():
+                return file.read_bytes(), mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            return None
+    return None
