@@ -83,6 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("report_addressee", "Ủy ban nhân dân phường", "Addressee of the official report, after 'Kính gửi:'.", live=True),
     Setting("report_recipients", "Như trên;\nLãnh đạo Trung tâm;\nLưu: VT.", "The official report's 'Nơi nhận', one recipient per line.", live=True),
     Setting("report_doc_first_number", 1, "First number of the year for official reports (to go on from numbers already given on paper): 'Số: 12/...'.", live=True),
+    Setting("rating_three_levels", "5=Rất hài lòng;4=Hài lòng;3=Không hài lòng;2=Không hài lòng;1=Không hài lòng", "The 3-level mapping of official evaluations, score=label separated by ';' (exports and the push).", live=True),
     Setting("province_push_url", "", "URL of the province's one-stop software that receives each counted rating with a dossier code as JSON ('' = no push).", live=True),
     Setting("province_push_token", "", "Bearer token sent to the province's URL, if it asks for one.", live=True),
     Setting("province_push_timeout_s", 10.0, "Seconds to wait for the province's answer before trying again later."),

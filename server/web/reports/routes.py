@@ -15,7 +15,7 @@ from flask_babel import get_locale
 
 from ...engine import documents
 from ...errors import NotFound, QmsError
-from ...reports import charts, document, export, queries, ranking, tables, vietnamese
+from ...reports import charts, document, dossiers, export, queries, ranking, tables, vietnamese
 from ...reports.period import parse, parse_filters
 from ..common.pages import gate
 from ..common.principal import current_principal
@@ -183,6 +183,45 @@ def register(app, socketio, qms, csrf) -> None:
         stem = f"bao-cao-{p.period.start.isoformat()}_{p.period.end.isoformat()}"
         return Response(body, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'})
+
+    @bp.get("/reports/dossiers")
+    def dossiers_page():
+        p, refusal = page_or_refusal()
+        if refusal is not None:
+            return refusal
+        q = (request.args.get("q") or "").strip()
+        db = qms.store.read()
+        try:
+            found = dossiers.search(db, p.cfg, q) if q else None
+        except QmsError as exc:
+            return page_error(exc)
+        listing = dossiers.received(db, p.cfg, p.period, p.filters)
+        return render_template("reports/dossiers.html", p=p, q=q, found=found, listing=listing, lang=_lang(),
+                               query=urlencode(p.args()), period_label=p.period.label(_lang()))
+
+    @bp.get("/api/dossiers")
+    def api_dossiers():
+        api_caller()
+        cfg = qms.cfg()
+        return jsonify({"ok": True, **dossiers.search(qms.store.read(), cfg, request.args.get("q") or "")})
+
+    @bp.get("/reports/ratings.<fmt>")
+    def export_ratings(fmt: str):
+        api_caller()
+        if fmt not in ("csv", "xlsx"):
+            raise NotFound(f"Định dạng '{fmt}' không hỗ trợ; dùng csv hoặc xlsx")
+        p = _Page(qms)
+        rows = dossiers.rating_rows(qms.store.read(), p.cfg, p.period, p.filters,
+                                    levels=dossiers.three_levels(qms.setting("rating_three_levels")))
+        table = dossiers.rating_table(rows)
+        stem = f"danh-gia-{p.period.start.isoformat()}_{p.period.end.isoformat()}"
+        if fmt == "csv":
+            return Response(export.csv_bytes(table, _lang()), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+        heading = [qms.cfg().center_name, p.period.label(_lang())]
+        return Response(export.xlsx_bytes([table], heading, _lang()),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
 
     @bp.get("/reports/chart/<name>.svg")
     def chart(name: str):
