@@ -472,3 +472,14 @@ def m001_stints(db: Database) -> None:
     # A transfer used to keep the first stint's start: the second stint starts at its own call.
     db.execute("UPDATE tickets SET started_at = called_at WHERE transfers > 0 AND started_at < called_at")
     db.execute("UPDATE tickets SET started_at = NULL WHERE transfers > 0 AND state = 'waiting'")
+
+
+@official()
+def m002_province_outbox(db: Database) -> None:
+    # The push to the province's one-stop software: one row per counted rating with a dossier
+    # code, kept until the province has taken it (durable: a restart goes on where it stopped).
+    db.execute("""CREATE TABLE province_outbox (
+        rating_id TEXT PRIMARY KEY REFERENCES ratings(id), enqueued_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, last_error TEXT,
+        delivered_at REAL, answer TEXT)""")
+    db.execute("CREATE INDEX province_outbox_due ON province_outbox (next_at) WHERE delivered_at IS NULL")

@@ -85,6 +85,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("report_doc_first_number", 1, "First number of the year for official reports (to go on from numbers already given on paper): 'Số: 12/...'.", live=True),
     Setting("rating_three_levels", "5=Rất hài lòng;4=Hài lòng;3=Không hài lòng;2=Không hài lòng;1=Không hài lòng", "The 3-level mapping of official evaluations, score=label separated by ';' (exports and the push).", live=True),
     Setting("province_push_url", "", "URL of the province's one-stop software that receives each counted rating with a dossier code as JSON ('' = no push).", live=True),
+    Setting("province_push_adapter", "json", "Adapter of the push: 'json' (POST the record as JSON), or 'package.module:Class', a subclass of server.push.adapter.JsonAdapter with the province's mapping."),
     Setting("province_push_token", "", "Bearer token sent to the province's URL, if it asks for one.", live=True),
     Setting("province_push_timeout_s", 10.0, "Seconds to wait for the province's answer before trying again later."),
     Setting("province_push_interval_s", 5.0, "Seconds between rounds of the push outbox (retries back off from this up to an hour)."),

@@ -133,14 +133,26 @@ def rating_rows(db: Database, cfg, period: Period, filters: Filters = Filters(),
                 levels: dict[int, str] | None = None) -> list[dict]:
     """One row per counted rating of the period: time, counter, officer, service, ticket, dossier
     code, channel, score 1-5 and its label, the 3-level mapping, reasons (none collected yet)."""
-    levels = levels or three_levels(None)
     where, params = _where(filters, "coalesce(r.service, t.service)", "r.counter", "r.officer_id")
+    return _ratings(db, cfg, "t.day BETWEEN ? AND ?" + where,
+                    [period.start.isoformat(), period.end.isoformat(), *params], levels)
+
+
+def push_record(db: Database, cfg, rating_id: str, *, levels: dict[int, str] | None = None,
+                unit: str = "") -> dict | None:
+    """What the push to the province sends of one counted rating (before a province's own mapping):
+    the export's row, with the center and its unit; None if it is not a counted rating."""
+    rows = _ratings(db, cfg, "r.id = ?", [rating_id], levels)
+    return {**rows[0], "center": cfg.center_name, "unit": unit} if rows else None
+
+
+def _ratings(db: Database, cfg, where: str, params: list, levels: dict[int, str] | None) -> list[dict]:
+    levels = levels or three_levels(None)
     cur = db.execute(
         f"""SELECT r.id, r.pressed_at, r.counter, r.officer_id, coalesce(r.service, t.service) AS service,
                    t.code, t.dossier_code, r.device_id, r.score
             FROM ratings r JOIN tickets t ON t.id = r.ticket_id
-            WHERE r.status = 'counted' AND t.day BETWEEN ? AND ?{where} ORDER BY r.pressed_at, r.id""",
-        [period.start.isoformat(), period.end.isoformat(), *params])
+            WHERE r.status = 'counted' AND {where} ORDER BY r.pressed_at, r.id""", params)
     users, services = _names(db)
     return [{"rating_id": r[0], "time": cfg.iso(r[1]), "counter": r[2], "officer_id": r[3],
              "officer": users.get(r[3]), "service": r[4], "service_name": services.get(r[4], r[4]),
