@@ -289,7 +289,7 @@ def simulate_day(day: date, per_day: int, rng: random.Random, ids: Ids, first: d
             target = rng.choice([c for c in codes if c != row["service"]])
             begun = row["started_at"] or row["called_at"]
             out["transfers"].append((tid, day_s, finish, row["service"], target, number, officer, begun))
-            if rng.random() < 0.33 and finish - begun > 30:
+            if tid not in rated_in_stint and rng.random() < 0.33 and finish - begun > 30:
                 pressed = rng.uniform(begun, finish - 1)
                 out["ratings"].append((ids(), f"rate-{number}", number, tid, officer,
                                        rng.choices((5, 4, 3, 2), OFFICERS[staff[number]][2])[0], pressed,

@@ -181,12 +181,12 @@ def main(argv=None) -> int:
     return 0 if not failed else 1
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (or append it), leaving the others."""
+def write_section(path: Path, text: str, section: str = SECTION) -> None:
+    """Replace a benchmark's section of docs/benchmarks.md (or append it), leaving the others."""
     old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
+    if section in old:
+        start = old.index(section)
+        nxt = old.find("\n## ", start + len(section))
         old = old[:start] + text + (old[nxt + 1:] if nxt != -1 else "")
         new = old
     else:

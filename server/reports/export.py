@@ -33,16 +33,19 @@ def _csv_text(v):
     return "'" + v if formula_like(v) else v
 
 
-def _append(ws, values: list) -> None:
-    """A row appended to a sheet, its formula-like text cells stored as plain strings."""
+def _append(ws, values: list) -> int:
+    """A row appended to a sheet, its formula-like text cells stored as plain strings; returns
+    its number. (Not `ws.max_row`: openpyxl scans every cell for it, quadratic over a year of
+    ratings, one row each.)"""
     ws.append(values)
-    r = ws.max_row
+    r = ws._current_row
     for i, v in enumerate(values, start=1):
         if formula_like(v):
             c = ws.cell(row=r, column=i)
             c.value = v
             c.data_type = "s"  # openpyxl made it a formula ("f")
             c.quotePrefix = True
+    return r
 
 
 def csv_bytes(table: Table, lang: str = "vi") -> bytes:
@@ -65,10 +68,9 @@ def _sheet(wb: Workbook, table: Table, heading: list[str], lang: str, first: boo
     ws.title = table.name[:31]
     for line in heading:
         _append(ws, [line])
-    _append(ws, [table.title(lang)])
-    ws.cell(row=ws.max_row, column=1).font = Font(bold=True, size=12)
-    _append(ws, [c.header(lang) for c in table.columns])
-    header_row = ws.max_row
+    title_row = _append(ws, [table.title(lang)])
+    ws.cell(row=title_row, column=1).font = Font(bold=True, size=12)
+    header_row = _append(ws, [c.header(lang) for c in table.columns])
     fill = PatternFill("solid", fgColor="DCE6F2")
     for i, _col in enumerate(table.columns, start=1):
         c = ws.cell(row=header_row, column=i)
@@ -81,8 +83,7 @@ def _sheet(wb: Workbook, table: Table, heading: list[str], lang: str, first: boo
             raw, kind = value(row, col, lang)
             values.append(cell(raw, kind))
             kinds.append(kind)
-        _append(ws, values)
-        r = ws.max_row
+        r = _append(ws, values)
         for i, kind in enumerate(kinds, start=1):
             if kind in FORMATS:
                 ws.cell(row=r, column=i).number_format = FORMATS[kind]
