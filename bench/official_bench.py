@@ -12,11 +12,9 @@ year's PDF in 2 s or less. With --write-docs the figures go to docs/benchmarks.m
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.reports_bench import machine, pct, timed  # noqa: E402  (after the path is set)
+from bench.reports_bench import machine, open_history, pct, timed, write_section  # noqa: E402  (after the path is set)
 
 SECTION = "## Official report PDF on a year of history (bench/official_bench.py)"
 YEAR_PDF_MS = 2000.0
@@ -37,18 +35,7 @@ def main(argv=None) -> int:
     ap.add_argument("--write-docs", action="store_true", help="write the figures into docs/benchmarks.md")
     a = ap.parse_args(argv)
 
-    from bench import history
-
-    folder = a.history or Path(tempfile.mkdtemp(prefix="qms-history-"))
-    info_file = folder / "instance" / "history.json"
-    made = json.loads(info_file.read_text()) if info_file.exists() else history.generate(folder)
-    now0, t0 = made["now"], time.time()
-
-    from server import create_app
-    from bench.reports_bench import write_section
-
-    app = create_app({"INSTANCE_PATH": str(folder / "instance"), "secret_key": "bench", "TESTING": True,
-                      "alert_check_s": 3600, "CLOCK": lambda: now0 + (time.time() - t0)})
+    made, app = open_history(a.history)
     qms = app.extensions["qms"]
     db = qms.store.read()
     counts = db.execute("SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM ratings WHERE status = 'counted'), "
