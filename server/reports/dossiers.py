@@ -67,6 +67,10 @@ def search(db: Database, cfg, query: str) -> dict:
         raise BadRequest("Nhập mã hồ sơ cần tìm ('q')")
     if len(q) > 64:
         raise BadRequest("Mã hồ sơ tối đa 64 ký tự ('q')")
+    try:
+        q.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no code is made of one
+        raise BadRequest("Mã hồ sơ có ký tự không hợp lệ ('q')") from None
     like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     cur = db.execute("""SELECT * FROM tickets WHERE dossier_code = ? COLLATE NOCASE
                         OR dossier_code LIKE ? ESCAPE '\\' ORDER BY issued_at DESC LIMIT ?""",

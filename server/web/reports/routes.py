@@ -21,6 +21,7 @@ from ..common.pages import gate
 from ..common.principal import current_principal
 
 ROLES = ("supervisor", "admin")
+DOCUMENT_KINDS = ("month", "quarter", "half", "year")  # the official report's periods
 SECTIONS = ("summary", "services", "officers", "counters", "series", "heat", "ranking")
 EXPORTABLE = ("summary", "services", "officers", "counters", "ranking", "series", "heat_arrivals",
               "heat_satisfaction", "heat_rated")
@@ -141,7 +142,8 @@ def register(app, socketio, qms, csrf) -> None:
             "reports/report.html", r=report, t=tables.build(report), p=p, lang=lang,
             query=urlencode(base), nav=nav, options=(options := catalog_options()),
             filters_text=_filters_text(report, options, lang), formula=ranking.FORMULA,
-            print_query=urlencode({**p.filters.as_args(), "period": "month",
+            print_query=urlencode({**p.filters.as_args(),  # the document of this period, or of its month
+                                   "period": p.period.kind if p.period.kind in DOCUMENT_KINDS else "month",
                                    "date": p.period.start.isoformat()}))
 
     def official(p: _Page, *, pdf: bool) -> tuple[str, dict]:
