@@ -97,6 +97,7 @@ def main(argv=None) -> int:
     token = {"Authorization": f"Bearer {made['supervisor_token']}"}
 
     def get(url, **kw):
+        kw.setdefault("headers", token)  # pages take a supervisor's token too (a bare session id no longer signs in)
         r = client.get(url, **kw)
         assert r.status_code == 200, (url, r.status_code, r.get_data(as_text=True)[:300])
         return r
