@@ -14,13 +14,16 @@ What is simulated, so that the reports have shapes to show:
 - arrivals: a Poisson process whose rate peaks at 8-9 h, falls before lunch, a smaller afternoon
   peak; Mondays busier, Saturdays mornings only; a quieter month after Tết;
 - a real queue: each counter calls the oldest ticket of the services it serves (priority first),
-  so waits grow at the morning peak; no-shows (4 %, some requeued), transfers (2 %), recalls;
+  so waits grow at the morning peak; no-shows (4 %, some requeued), transfers (2 %: each a stint
+  in `ticket_transfers`, a third of them rated by the citizen during that first stint), recalls;
+  now and then a ticket served across midnight and rated after it (the next weekday);
 - "start serving" skipped for a third of the tickets (started_at NULL until finish, as the engine
   does it); officers absent some days and replaced by two substitutes (few ratings each), one
   officer leaving ten days ago and a newcomer taking his counter (few ratings);
 - ratings: each officer has his own score profile; ~58 % of the served rate (mostly within the
   window after finishing, some during service), some press twice (duplicates), some presses with
-  nobody at the counter (unattributed).
+  nobody at the counter (unattributed);
+- dossier codes (mã hồ sơ) typed at finish for 85 % of the finished tickets.
 """
 
 from __future__ import annotations
@@ -216,6 +219,7 @@ def simulate_day(day: date, per_day: int, rng: random.Random, ids: Ids, first: d
     stop = until if until is not None else day_end
     holding: dict[int, tuple[str, str]] = {}
     requeue: list[tuple[float, str]] = []  # (time, id): no-shows who come back
+    rated_in_stint: set[str] = set()  # transferred tickets rated during their first stint
     while free:
         at, number = heapq.heappop(free)
         if at >= stop:
@@ -281,17 +285,29 @@ def simulate_day(day: date, per_day: int, rng: random.Random, ids: Ids, first: d
             holding[number] = (tid, row["state"])
             continue
         if rng.random() < 0.02 and len(COUNTERS[number]) >= 1:
-            # transferred to another service: keeps its number and its place by issue time
+            # transferred to another service: keeps its number and its place by issue time; the
+            # stint ends here (the engine records it), and a third of these citizens rated it
             target = rng.choice([c for c in codes if c != row["service"]])
+            begun = row["started_at"] or row["called_at"]
+            out["transfers"].append((tid, day_s, finish, row["service"], target, number, officer, begun))
+            if tid not in rated_in_stint and rng.random() < 0.33 and finish - begun > 30:
+                pressed = rng.uniform(begun, finish - 1)
+                out["ratings"].append((ids(), f"rate-{number}", number, tid, officer,
+                                       rng.choices((5, 4, 3, 2), OFFICERS[staff[number]][2])[0], pressed,
+                                       pressed + 0.05, day_s, "counted", "in_service", row["service"]))
+                rated_in_stint.add(tid)
             row.update(state="waiting", service=target, counter=None, transfers=row["transfers"] + 1,
                        started_at=None)
             heapq.heappush(queues[target][0 if row["priority"] else 1], (row["issued_at"], 0, tid))
             heapq.heappush(free, (finish + rng.uniform(10, 40), number))
             continue
         row.update(state="done", finished_at=finish)
+        if rng.random() < 0.85:  # the officer typed or scanned the dossier code (mã hồ sơ) at finish
+            row["dossier_code"] = f"H29.{day_s[2:4]}{day_s[5:7]}{day_s[8:10]}.{row['code']}"
         if skip_start:
             row["started_at"] = row["called_at"]  # the engine does this at finish
-        _rate(rng, ids, out, row, number, officer, staff[number], finish, stop)
+        if tid not in rated_in_stint:  # one counted rating a ticket
+            _rate(rng, ids, out, row, number, officer, staff[number], finish, stop)
         heapq.heappush(free, (finish + rng.uniform(3, 25), number))
 
     # Stray presses at idle terminals: unattributed (and a child playing with the buttons now and then)
@@ -300,7 +316,9 @@ def simulate_day(day: date, per_day: int, rng: random.Random, ids: Ids, first: d
         for _ in range(n):
             pressed = rng.uniform(open_at, min(stop, day_end))
             out["ratings"].append((ids(), f"rate-{number}", number, None, officer_id[who], rng.choice((5, 4, 3, 2)),
-                                   pressed, pressed + 0.05, day_s, "unattributed", "none"))
+                                   pressed, pressed + 0.05, day_s, "unattributed", "none", None))
+    if until is None and (day == first or rng.random() < 0.05):
+        _after_midnight(day, rng, ids, out, staff, seq, prefix, tickets)
     for number, who in staff.items():
         start = open_at - rng.uniform(0, 900)
         if until is not None and start > until:
@@ -326,11 +344,37 @@ def _rate(rng, ids, out, row, number, officer, who, finish, stop) -> None:
         return
     day_s = datetime.fromtimestamp(pressed, TZ).date().isoformat()
     out["ratings"].append((ids(), f"rate-{number}", number, row["id"], officer, score, pressed,
-                           pressed + 0.05, day_s, "counted", rule))
+                           pressed + 0.05, day_s, "counted", rule, row["service"]))
     if rng.random() < 0.05:  # pressed again: stored, not counted
         again = pressed + rng.uniform(1, 8)
         out["ratings"].append((ids(), f"rate-{number}", number, row["id"], officer, rng.choice((5, 4, 3, 2)),
-                               again, again + 0.05, day_s, "duplicate", "finished"))
+                               again, again + 0.05, day_s, "duplicate", "finished", row["service"]))
+
+
+def _after_midnight(day, rng, ids, out, staff, seq, prefix, tickets) -> None:
+    """A late citizen (an evening session before a deadline): issued after 23:30, served across
+    midnight, rated a minute after it: the press belongs to the ticket's day, at the next
+    weekday's 0 h in the heat map."""
+    number = rng.choice(sorted(staff))
+    service = COUNTERS[number][0]
+    seq[service] += 1
+    tid, officer = ids(), out["officer_ids"][staff[number]]
+    issued = local_ts(day, 23.5 + rng.uniform(0, 0.2))
+    called = issued + rng.uniform(60, 300)
+    finish = local_ts(day, 23.0) + 3600 + rng.uniform(30, 600)
+    tickets[tid] = {
+        "id": tid, "day": day.isoformat(), "origin_service": service, "service": service, "seq": seq[service],
+        "code": f"{prefix[service]}{seq[service]:03d}", "priority": 0, "state": "done", "issued_at": issued,
+        "device_id": "kiosk-1", "waiting_ahead": None, "eta_minutes": None, "counter": number,
+        "officer_id": officer, "called_at": called, "first_called_at": called, "started_at": called,
+        "finished_at": finish, "no_show_at": None, "recalls": 0, "transfers": 0, "dossier_code": None,
+        "cancel_reason": None,
+    }
+    out["calls"].append((called, tid, tickets[tid]["code"], number, service, 0))
+    pressed = finish + rng.uniform(5, 60)
+    out["ratings"].append((ids(), f"rate-{number}", number, tid, officer, rng.choice((5, 4)), pressed,
+                           pressed + 0.05, datetime.fromtimestamp(pressed, TZ).date().isoformat(), "counted",
+                           "finished", service))
 
 
 def load_catalog(instance: Path, now: float) -> dict:
@@ -384,7 +428,8 @@ def generate(out_dir: Path, *, days: int = 365, per_day: int = 1150, seed: int =
     rng = random.Random(seed)
     ids = Ids(rng)
     first = today - timedelta(days=days)
-    out = {"tickets": [], "calls": [], "ratings": [], "sessions": [], "officer_ids": catalog["officer_ids"]}
+    out = {"tickets": [], "calls": [], "ratings": [], "sessions": [], "transfers": [],
+           "officer_ids": catalog["officer_ids"]}
     d = first
     while d <= today:
         if d.weekday() < 6 and not tet_closed(d):
@@ -402,7 +447,10 @@ def generate(out_dir: Path, *, days: int = 365, per_day: int = 1150, seed: int =
     conn.executemany("INSERT INTO calls (at, ticket_id, code, counter, service, recall) VALUES (?, ?, ?, ?, ?, ?)",
                      sorted(out["calls"]))
     conn.executemany("""INSERT INTO ratings (id, device_id, counter, ticket_id, officer_id, score, pressed_at,
-                        received_at, day, status, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", out["ratings"])
+                        received_at, day, status, rule, service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     out["ratings"])
+    conn.executemany("""INSERT INTO ticket_transfers (ticket_id, day, at, from_service, to_service, counter,
+                        officer_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", out["transfers"])
     conn.executemany("INSERT INTO counter_sessions (counter, user_id, started_at, ended_at) VALUES (?, ?, ?, ?)",
                      out["sessions"])
     # Today: officers signed in, numbers in hand, one counter paused, devices' last status.

@@ -57,6 +57,23 @@ def timed(fn, runs: int) -> list[float]:
     return out
 
 
+def open_history(folder: Path | None) -> tuple[dict, object]:
+    """(what bench/history.py made, an app on it whose clock goes on from the history's "now");
+    the history is made first if the folder holds none."""
+    from bench import history
+    from server import create_app
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="qms-history-"))
+    info_file = folder / "instance" / "history.json"
+    made = json.loads(info_file.read_text()) if info_file.exists() else history.generate(folder)
+    now0, t0 = made["now"], time.time()
+    app = create_app({"INSTANCE_PATH": str(folder / "instance"), "secret_key": "bench", "TESTING": True,
+                      # The ticker would warm the roll-ups in the background: keep it out of the way
+                      # so that "cold" is really cold.
+                      "alert_check_s": 3600, "CLOCK": lambda: now0 + (time.time() - t0)})
+    return made, app
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--history", type=Path, help="a folder made by bench/history.py (made here if absent)")
@@ -65,23 +82,9 @@ def main(argv=None) -> int:
     ap.add_argument("--write-docs", action="store_true", help="write the figures into docs/benchmarks.md")
     a = ap.parse_args(argv)
 
-    from bench import history
-
-    folder = a.history or Path(tempfile.mkdtemp(prefix="qms-history-"))
-    info_file = folder / "instance" / "history.json"
-    if not info_file.exists():
-        made = history.generate(folder)
-    else:
-        made = json.loads(info_file.read_text())
-    now0, t0 = made["now"], time.time()
-
-    from server import create_app
     from server.reports import board
 
-    app = create_app({"INSTANCE_PATH": str(folder / "instance"), "secret_key": "bench", "TESTING": True,
-                      # The ticker would warm the roll-ups in the background: keep it out of the way
-                      # so that "cold" is really cold.
-                      "alert_check_s": 3600, "CLOCK": lambda: now0 + (time.time() - t0)})
+    made, app = open_history(a.history)
     qms = app.extensions["qms"]
     db = qms.store.read()
     counts = db.execute("SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM ratings), "
@@ -94,6 +97,7 @@ def main(argv=None) -> int:
     token = {"Authorization": f"Bearer {made['supervisor_token']}"}
 
     def get(url, **kw):
+        kw.setdefault("headers", token)  # pages take a supervisor's token too (a bare session id no longer signs in)
         r = client.get(url, **kw)
         assert r.status_code == 200, (url, r.status_code, r.get_data(as_text=True)[:300])
         return r
@@ -181,12 +185,12 @@ def main(argv=None) -> int:
     return 0 if not failed else 1
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (or append it), leaving the others."""
+def write_section(path: Path, text: str, section: str = SECTION) -> None:
+    """Replace a benchmark's section of docs/benchmarks.md (or append it), leaving the others."""
     old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
+    if section in old:
+        start = old.index(section)
+        nxt = old.find("\n## ", start + len(section))
         old = old[:start] + text + (old[nxt + 1:] if nxt != -1 else "")
         new = old
     else:

@@ -5,9 +5,9 @@
 # Installs only what is missing.
 # Usage: deploy/system-deps.sh [run|test]
 set -euo pipefail
-want=(espeak-ng fonts-dejavu-core)
+want=(espeak-ng fonts-dejavu-core fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0)  # pango, Liberation Serif: the report PDF (WeasyPrint)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium sox systemd python3-venv)
+  want+=(chromium sox systemd python3-venv poppler-utils)
 fi
 missing=()
 for p in "${want[@]}"; do

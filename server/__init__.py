@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import i18n, settings
+from . import i18n, push, settings
 from .broadcast import Broadcaster
 from .migrations import migrate
 from .runtime import make_runtime
@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import web
 
     web.register(app, socketio, services)
+    push.register(services)  # ratings with a dossier code, to the province (a background task)
     hops = int(values["proxy_hops"])
     if hops > 0:
         # Behind nginx or Caddy (docs/security.md): the client's address and scheme come from

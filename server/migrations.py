@@ -14,6 +14,7 @@ core = Migrations("qms")
 alerts = Migrations("qms.alerts")
 hotpath = Migrations("qms.hotpath")
 reports = Migrations("qms.reports")
+official = Migrations("qms.official")  # official reporting (issue 14): stints, the push outbox
 
 
 def _run(db: Database, sql: str) -> None:
@@ -446,10 +447,55 @@ def _drop_triggers(db: Database) -> None:
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they apply."""
-    return [core, reports, alerts, hotpath]
+    return [core, reports, alerts, hotpath, official]
 
 
 def migrate(db: Database) -> None:
     """Apply every pending migration (inside the caller's transaction, as savepoints)."""
     for migrations in migration_sets():
         migrations.apply(db)
+
+
+# -- official reporting: service per stint at a counter ------------------------------------------
+
+@official()
+def m001_stints(db: Database) -> None:
+    # A transfer ends a stint at a counter: who handed the citizen on, from which service, and
+    # when that stint began, so that the officer who served her first is credited with the
+    # stint (and her rating, if she pressed then) and service time is measured per stint.
+    db.execute("""CREATE TABLE ticket_transfers (
+        id INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL REFERENCES tickets(id), day TEXT NOT NULL,
+        at REAL NOT NULL, from_service TEXT NOT NULL, to_service TEXT NOT NULL, counter INTEGER,
+        officer_id INTEGER, started_at REAL)""")
+    db.execute("CREATE INDEX ticket_transfers_day ON ticket_transfers (day)")
+    # The service a rating was given in: the ticket's service when the citizen pressed.
+    db.execute("ALTER TABLE ratings ADD COLUMN service TEXT")
+    db.execute("ALTER TABLE report_tickets ADD COLUMN handed INTEGER NOT NULL DEFAULT 0")
+    # Dossiers received at the counters: finished tickets with a dossier code (mã hồ sơ).
+    db.execute("ALTER TABLE report_tickets ADD COLUMN dossiers INTEGER NOT NULL DEFAULT 0")
+    db.execute("DROP INDEX report_tickets_cover")
+    db.execute(f"CREATE INDEX report_tickets_cover ON report_tickets ({', '.join(TICKET_COLS[:-1])}, handed, dossiers)")
+    db.execute("CREATE INDEX tickets_dossier ON tickets (dossier_code) WHERE dossier_code IS NOT NULL")
+    # The numbers given to official reports: one per report (period and filters), in sequence
+    # within the year it was given, the same number when the same report is printed again.
+    db.execute("""CREATE TABLE report_numbers (
+        report TEXT PRIMARY KEY, year INTEGER NOT NULL, seq INTEGER NOT NULL, issued_at REAL NOT NULL,
+        UNIQUE (year, seq))""")
+    # Every day is rolled up again under the new readings (the heat map's weekday of a press,
+    # stints); dropped first, so the fixes below fire no trigger.
+    for table in ROLLUP_TABLES:
+        db.execute(f"DELETE FROM {table}")
+    # A transfer used to keep the first stint's start: the second stint starts at its own call.
+    db.execute("UPDATE tickets SET started_at = called_at WHERE transfers > 0 AND started_at < called_at")
+    db.execute("UPDATE tickets SET started_at = NULL WHERE transfers > 0 AND state = 'waiting'")
+
+
+@official()
+def m002_province_outbox(db: Database) -> None:
+    # The push to the province's one-stop software: one row per counted rating with a dossier
+    # code, kept until the province has taken it (durable: a restart goes on where it stopped).
+    db.execute("""CREATE TABLE province_outbox (
+        rating_id TEXT PRIMARY KEY REFERENCES ratings(id), enqueued_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, last_error TEXT,
+        delivered_at REAL, answer TEXT)""")
+    db.execute("CREATE INDEX province_outbox_due ON province_outbox (next_at) WHERE delivered_at IS NULL")

@@ -87,6 +87,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ranking_prior_weight", 20, "Officers' ranking: each officer counts as if he also had this many ratings at the center's rate (Bayesian average, docs/reports.md).", live=True),
     Setting("tls_cert", None, "Path of the TLS certificate (PEM) the center's pages are served with, if any (a reverse proxy's): `python -m server doctor` warns before it expires."),
     Setting("mdns_interfaces", "", "The server announces itself on the LAN by mDNS (_qms._tcp) so that kiosks and displays find it without an address: '' on every interface, 'off' not at all, or the local IPv4 addresses to announce on, comma-separated."),
+    # Official reporting (issue 14): the report as an administrative document, and the push upward.
+    Setting("report_addressee", "Ủy ban nhân dân phường", "Addressee of the official report, after 'Kính gửi:'.", live=True),
+    Setting("report_recipients", "Như trên;\nLãnh đạo Trung tâm;\nLưu: VT.", "The official report's 'Nơi nhận', one recipient per line.", live=True),
+    Setting("report_doc_first_number", 1, "First number of the year for official reports (to go on from numbers already given on paper): 'Số: 12/...'.", live=True),
+    Setting("rating_three_levels", "5=Rất hài lòng;4=Hài lòng;3=Không hài lòng;2=Không hài lòng;1=Không hài lòng", "The 3-level mapping of official evaluations, score=label separated by ';' (exports and the push).", live=True),
+    Setting("province_push_url", "", "URL of the province's one-stop software that receives each counted rating with a dossier code as JSON ('' = no push).", live=True),
+    Setting("province_push_adapter", "json", "Adapter of the push: 'json' (POST the record as JSON), or 'package.module:Class', a subclass of server.push.adapter.JsonAdapter with the province's mapping."),
+    Setting("province_push_token", "", "Bearer token sent to the province's URL, if it asks for one.", live=True),
+    Setting("province_push_timeout_s", 10.0, "Seconds to wait for the province's answer before trying again later."),
+    Setting("province_push_interval_s", 5.0, "Seconds between rounds of the push outbox (retries back off from this up to an hour)."),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -153,8 +153,14 @@ def act(db: Database, cfg: EngineConfig, now: float, number: int, action: str, *
         target = catalog.service(db, service)
         if target["code"] == row["service"]:
             raise IllegalTransition(f"Số {row['code']} đã thuộc lĩnh vực {target['name_vi']}")
+        # The stint at this counter ends here: recorded, so that it counts for this officer and
+        # the next stint's service time starts at its own call (not this one's start).
+        db.execute("""INSERT INTO ticket_transfers (ticket_id, day, at, from_service, to_service, counter,
+                      officer_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                   [row["id"], row["day"], now, row["service"], target["code"], number, row["officer_id"],
+                    row["started_at"] or row["called_at"]])
         # Keeps its number and issue time: it is placed ahead of tickets issued after it.
-        db.execute("""UPDATE tickets SET state = 'waiting', service = ?, counter = NULL,
+        db.execute("""UPDATE tickets SET state = 'waiting', service = ?, counter = NULL, started_at = NULL,
                       transfers = transfers + 1 WHERE id = ?""", [target["code"], row["id"]])
         db.execute("UPDATE counters SET current_ticket = NULL WHERE number = ?", [number])
         result["ticket"] = row["code"]

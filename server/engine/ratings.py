@@ -74,6 +74,7 @@ def record(db: Database, cfg: EngineConfig, now: float, *, rating_id: str, devic
     sql.insert(db, "ratings", {
         "id": rating_id, "device_id": device["id"], "counter": counter,
         "ticket_id": ticket["id"] if ticket else None, "officer_id": officer, "score": score,
+        "service": ticket["service"] if ticket else None,  # as it was when pressed (a transfer changes it)
         "pressed_at": pressed_at, "received_at": now, "day": cfg.day(pressed_at),
         "status": status, "rule": rule,
     })

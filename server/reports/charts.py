@@ -23,7 +23,7 @@ TITLES = {
     "flow": ("Số phiếu đã cấp và đã phục vụ", "Tickets issued and served"),
     "satisfaction": ("Tỷ lệ hài lòng (%)", "Satisfaction rate (%)"),
     "levels": ("Đánh giá được tính theo mức", "Ratings counted by level"),
-    "ranking": ("Xếp hạng cán bộ: điểm Bayes (%) và số đánh giá", "Officers: Bayesian score (%) and ratings"),
+    "ranking": ("Xếp hạng cán bộ: điểm xếp hạng (%) và số đánh giá", "Officers: Bayesian score (%) and ratings"),
     "waits": ("Thời gian chờ theo lĩnh vực (phút)", "Waiting time by service (minutes)"),
 }
 SECTIONS = {"flow": ("series",), "satisfaction": ("series",), "levels": (), "ranking": ("ranking",),

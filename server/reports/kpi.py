@@ -7,10 +7,15 @@ Definitions (also stated on the report page and in docs/reports.md):
 - no-show rate = no-shows / (served + no-shows) × 100: of the citizens called, how many were away;
 - wait = first call − issue time; average over called tickets; the 90th percentile is the
   nearest rank over waits in whole seconds (the smallest wait that 90 % of waits do not exceed);
-- service time = finish − start (the call when "start serving" was skipped), over served tickets;
+- dossiers: finished tickets with a dossier code (mã hồ sơ), the dossiers received at counters;
+- handed: stints ended by a transfer to another service (the officer served the citizen, then
+  sent her on); served + handed = the stints at counters, the citizens an officer served;
+- service time = end − start of a stint at a counter (the call when "start serving" was skipped;
+  the end is the finish or the transfer), over stints;
 - ratings by level count only `counted` presses; duplicates and unattributed presses are apart;
 - "Tỷ lệ hài lòng (%)" = (Rất hài lòng + Hài lòng) / ratings counted × 100;
-- response rate = ratings counted / tickets served × 100.
+- response rate = ratings counted / (served + handed) × 100: a rating belongs to the stint the
+  citizen pressed in, so it never exceeds 100 %.
 A rate with nothing to divide by is None (shown "—"), never 0.
 """
 
@@ -23,7 +28,7 @@ from typing import Iterable, Sequence
 
 SCORES = (5, 4, 3, 2, 1)
 TICKET_FIELDS = ("issued", "served", "no_show", "cancelled", "unserved", "transferred", "priority",
-                 "wait_n", "wait_sum", "svc_n", "svc_sum")
+                 "wait_n", "wait_sum", "svc_n", "svc_sum", "handed", "dossiers")
 RATING_FIELDS = ("s1", "s2", "s3", "s4", "s5", "duplicate", "unattributed")
 
 
@@ -85,7 +90,7 @@ def figures(t: dict | None, r: dict | None, waits: Sequence[Sequence[int]] | Non
     out = {
         "issued": int(t["issued"]), "served": int(t["served"]), "no_show": int(t["no_show"]),
         "cancelled": int(t["cancelled"]), "unserved": int(t["unserved"]),
-        "transferred": int(t["transferred"]), "priority": int(t["priority"]),
+        "transferred": int(t["transferred"]), "handed": int(t["handed"]), "dossiers": int(t["dossiers"]), "priority": int(t["priority"]),
         "no_show_rate": percent(t["no_show"], t["served"] + t["no_show"]),
         "avg_wait_s": mean(t["wait_sum"], t["wait_n"]), "waits_counted": int(t["wait_n"]),
         "avg_service_s": mean(t["svc_sum"], t["svc_n"]),
@@ -93,7 +98,7 @@ def figures(t: dict | None, r: dict | None, waits: Sequence[Sequence[int]] | Non
         "satisfied": levels[5] + levels[4],
         "duplicates": int(r["duplicate"]), "unattributed": int(r["unattributed"]),
         "satisfaction_rate": satisfaction_rate(levels),
-        "response_rate": percent(counted, t["served"]),
+        "response_rate": percent(counted, t["served"] + t["handed"]),
         "mean_score": mean_score(levels),
     }
     if waits is not None:

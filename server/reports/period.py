@@ -1,7 +1,7 @@
 """The period of a report (day, week, month, quarter, year, or from-to) and its filters.
 
 Query parameters (pages, exports and `/api/reports/...` alike):
-`period` = day | week | month | quarter | year | range (default month), `date` = YYYY-MM-DD, any
+`period` = day | week | month | quarter | half (half-year) | year | range (default month), `date` = YYYY-MM-DD, any
 day inside the period (default today), `from` and `to` = YYYY-MM-DD for a range (both included),
 and the filters `service` (code), `counter` (number), `officer` (user id or user name).
 """
@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from .. import wire
 from ..errors import BadRequest
 
-KINDS = ("day", "week", "month", "quarter", "year", "range")
+KINDS = ("day", "week", "month", "quarter", "half", "year", "range")
+MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 MAX_RANGE_DAYS = 3 * 366
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # The days a report may be about: a period around year 9999 or 1 would step past what `date`
@@ -45,6 +46,10 @@ class Period:
             return f"{'Month' if en else 'Tháng'} {s:%m/%Y}"
         if self.kind == "quarter":
             return f"{'Quarter' if en else 'Quý'} {ROMAN[(s.month - 1) // 3 + 1]}/{s.year}"
+        if self.kind == "half":
+            if en:
+                return f"{'First' if s.month == 1 else 'Second'} half of {s.year}"
+            return f"6 tháng {'đầu' if s.month == 1 else 'cuối'} năm {s.year}"
         if self.kind == "year":
             return f"{'Year' if en else 'Năm'} {s.year}"
         return f"{'From' if en else 'Từ'} {s:%d/%m/%Y} {'to' if en else 'đến'} {e:%d/%m/%Y}"
@@ -58,7 +63,7 @@ class Period:
             return of(self.kind, self.anchor + timedelta(days=n))
         if self.kind == "week":
             return of(self.kind, self.anchor + timedelta(weeks=n))
-        months = {"month": 1, "quarter": 3, "year": 12}[self.kind] * n
+        months = MONTHS[self.kind] * n
         m = self.start.year * 12 + self.start.month - 1 + months
         return of(self.kind, date(m // 12, m % 12 + 1, 1))
 
@@ -84,11 +89,13 @@ def of(kind: str, anchor: date) -> Period:
         start = anchor.replace(day=1)
     elif kind == "quarter":
         start = date(anchor.year, (anchor.month - 1) // 3 * 3 + 1, 1)
+    elif kind == "half":
+        start = date(anchor.year, 1 if anchor.month <= 6 else 7, 1)
     elif kind == "year":
         start = date(anchor.year, 1, 1)
     else:
         raise BadRequest(f"period phải là một trong: {', '.join(KINDS)}")
-    months = {"month": 1, "quarter": 3, "year": 12}[kind]
+    months = MONTHS[kind]
     m = start.year * 12 + start.month - 1 + months
     end = date(m // 12, m % 12 + 1, 1) - timedelta(days=1)
     return Period(kind, start, end, anchor)

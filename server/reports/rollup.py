@@ -9,8 +9,12 @@ that is not stored on the fly, with the same SQL, so the figures are the same ei
 
 Which day a row belongs to: a ticket to its issue day (`tickets.day`); a rating to its ticket's
 day (so "ratings / served" of a period compares like with like even across midnight), or to the
-day it was pressed when it has no ticket (unattributed). Everything of a ticket is reported
-under its final service (after transfers), its last counter and that counter's officer.
+day it was pressed when it has no ticket (unattributed). A ticket is reported under its final
+service (after transfers), its last counter and that counter's officer. A stint ended by a
+transfer (`ticket_transfers`) is reported as "handed" under the service, counter and officer of
+that stint, with its service time; a rating under the service, counter and officer serving the
+citizen when she pressed. So an officer's ratings are always ratings of his own stints. The heat
+map places a press at its own local weekday and hour.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlite_utils import Database
 
 
 TICKET_COLS = ("day", "service", "counter", "officer_id", "issued", "served", "no_show", "cancelled",
-               "unserved", "transferred", "priority", "wait_n", "wait_sum", "svc_n", "svc_sum", "waits")
+               "unserved", "transferred", "priority", "wait_n", "wait_sum", "svc_n", "svc_sum", "handed", "dossiers", "waits")
 RATING_COLS = ("day", "service", "counter", "officer_id", "s1", "s2", "s3", "s4", "s5", "duplicate",
                "unattributed")
 WAIT_COLS = ("day", "service", "waits")
@@ -42,36 +46,44 @@ TICKETS_DAY = """SELECT day, service, counter, officer_id,
     count(first_called_at) AS wait_n, total(first_called_at - issued_at) AS wait_sum,
     sum(state = 'done') AS svc_n,
     total(CASE WHEN state = 'done' THEN finished_at - coalesce(started_at, called_at) END) AS svc_sum,
+    0 AS handed, sum(state = 'done' AND coalesce(dossier_code, '') != '') AS dossiers,
     group_concat(CAST(round(first_called_at - issued_at) AS INTEGER)) AS waits
-  FROM tickets WHERE day = ? GROUP BY service, counter, officer_id"""  # [day]
+  FROM tickets WHERE day = ? GROUP BY service, counter, officer_id
+  UNION ALL
+  SELECT day, from_service, counter, officer_id, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    count(*), total(at - started_at), count(*), 0, NULL
+  FROM ticket_transfers WHERE day = ? GROUP BY from_service, counter, officer_id"""  # [day, day]
 
 WAITS_DAY = """SELECT day, service, group_concat(CAST(round(first_called_at - issued_at) AS INTEGER)) AS waits
   FROM tickets WHERE day = ? AND first_called_at IS NOT NULL GROUP BY service"""  # [day]
 
-RATINGS_DAY = """SELECT t.day AS day, t.service AS service, r.counter AS counter, r.officer_id AS officer_id,
+RATINGS_DAY = """SELECT t.day AS day, coalesce(r.service, t.service) AS service, r.counter AS counter, r.officer_id AS officer_id,
     sum(r.status = 'counted' AND r.score = 1) AS s1, sum(r.status = 'counted' AND r.score = 2) AS s2,
     sum(r.status = 'counted' AND r.score = 3) AS s3, sum(r.status = 'counted' AND r.score = 4) AS s4,
     sum(r.status = 'counted' AND r.score = 5) AS s5, sum(r.status = 'duplicate') AS duplicate, 0 AS unattributed
   FROM tickets t JOIN ratings r ON r.ticket_id = t.id WHERE t.day = ?
-  GROUP BY t.service, r.counter, r.officer_id
+  GROUP BY coalesce(r.service, t.service), r.counter, r.officer_id
   UNION ALL
   SELECT day, NULL, counter, officer_id, 0, 0, 0, 0, 0,
     sum(status = 'duplicate'), sum(status = 'unattributed')
   FROM ratings WHERE day = ? AND ticket_id IS NULL GROUP BY counter, officer_id"""  # [day, day]
 
-HOURS_DAY = """SELECT day, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 AS weekday, hour, service, counter, officer_id,
+# A press after midnight belongs to its ticket's day, but sits at its own weekday and hour.
+HOURS_DAY = """SELECT day, weekday, hour, service, counter, officer_id,
     sum(issued) AS issued, sum(rated) AS rated, sum(satisfied) AS satisfied FROM (
-  SELECT day, ((CAST(issued_at AS INTEGER) + ?) % 86400) / 3600 AS hour, service, counter, officer_id,
+  SELECT day, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 AS weekday,
+    ((CAST(issued_at AS INTEGER) + ?) % 86400) / 3600 AS hour, service, counter, officer_id,
     1 AS issued, 0 AS rated, 0 AS satisfied
   FROM tickets WHERE day = ? AND state != 'cancelled'
   UNION ALL
-  SELECT t.day, ((CAST(r.pressed_at AS INTEGER) + ?) % 86400) / 3600, t.service, r.counter, r.officer_id,
+  SELECT t.day, (CAST(strftime('%w', CAST(r.pressed_at AS INTEGER) + ?1, 'unixepoch') AS INTEGER) + 6) % 7,
+    ((CAST(r.pressed_at AS INTEGER) + ?1) % 86400) / 3600, coalesce(r.service, t.service), r.counter, r.officer_id,
     0, 1, r.score >= 4
-  FROM tickets t JOIN ratings r ON r.ticket_id = t.id WHERE t.day = ? AND r.status = 'counted'
-) GROUP BY day, hour, service, counter, officer_id"""  # [offset, day, offset, day]
+  FROM tickets t JOIN ratings r ON r.ticket_id = t.id WHERE t.day = ?2 AND r.status = 'counted'
+) GROUP BY day, weekday, hour, service, counter, officer_id"""  # [offset, day]
 
 HEAT_DAY = f"""SELECT day, weekday, hour, service, sum(issued) AS issued, sum(rated) AS rated,
-    sum(satisfied) AS satisfied FROM ({HOURS_DAY}) GROUP BY day, weekday, hour, service"""  # [offset, day, offset, day]
+    sum(satisfied) AS satisfied FROM ({HOURS_DAY}) GROUP BY day, weekday, hour, service"""  # [offset, day]
 
 
 def utc_offset(tz, day: str) -> int:
@@ -94,7 +106,7 @@ def build_day(db: Database, tz, now: float, day: str) -> None:
     """Roll up one closed day (runs in the writer, inside its transaction)."""
     for table in ROLLUP_TABLES[1:]:
         db.execute(f"DELETE FROM {table} WHERE day = ?", [day])
-    rows = db.execute(TICKETS_DAY, [day]).fetchall()
+    rows = db.execute(TICKETS_DAY, [day, day]).fetchall()
     if rows:
         rows = [(*r[:-1], waits_array(r[-1]).tobytes()) for r in rows]
         db.conn.executemany(f"INSERT INTO report_tickets ({', '.join(TICKET_COLS)}) "
@@ -103,7 +115,7 @@ def build_day(db: Database, tz, now: float, day: str) -> None:
                         [(r[0], r[1], waits_array(r[2]).tobytes()) for r in db.execute(WAITS_DAY, [day]).fetchall()])
     db.execute(f"INSERT INTO report_ratings ({', '.join(RATING_COLS)}) {RATINGS_DAY}", [day, day])
     off = utc_offset(tz, day)
-    db.execute(f"INSERT INTO report_hours ({', '.join(HOUR_COLS)}) {HOURS_DAY}", [off, day, off, day])
+    db.execute(f"INSERT INTO report_hours ({', '.join(HOUR_COLS)}) {HOURS_DAY}", [off, day])
     db.execute(f"""INSERT INTO report_heat ({', '.join(HEAT_COLS)})
                    SELECT day, weekday, hour, service, sum(issued), sum(rated), sum(satisfied) FROM report_hours
                    WHERE day = ? GROUP BY weekday, hour, service""", [day])
@@ -161,11 +173,11 @@ def ensure(store, tz, today: str, now: float, start: str, end: str, *, limit: in
 
 # name: (stored table, its columns, the SQL of one live day, that SQL's parameters)
 PARTS = {
-    "tickets": ("report_tickets", TICKET_COLS, TICKETS_DAY, lambda day, off: [day]),
+    "tickets": ("report_tickets", TICKET_COLS, TICKETS_DAY, lambda day, off: [day, day]),
     "ratings": ("report_ratings", RATING_COLS, RATINGS_DAY, lambda day, off: [day, day]),
-    "hours": ("report_hours", HOUR_COLS, HOURS_DAY, lambda day, off: [off, day, off, day]),
+    "hours": ("report_hours", HOUR_COLS, HOURS_DAY, lambda day, off: [off, day]),
     "waits": ("report_waits", WAIT_COLS, WAITS_DAY, lambda day, off: [day]),
-    "heat": ("report_heat", HEAT_COLS, HEAT_DAY, lambda day, off: [off, day, off, day]),
+    "heat": ("report_heat", HEAT_COLS, HEAT_DAY, lambda day, off: [off, day]),
 }
 
 

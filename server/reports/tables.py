@@ -2,7 +2,8 @@
 
 Each column has a kind that says how its raw value is shown: `int`, `pct` (percent, one
 decimal), `avg` (a mean count, one decimal), `min` (seconds shown as minutes, one decimal),
-`score` (a mean score 1-5), `text`; `auto` takes the kind from the row (the summary's values).
+`score` (a mean score 1-5), `text`, `day` (an ISO day or month, "2026-03-01" or "2026-03": shown
+01/03/2026 or 03/2026 on pages, exported as it is); `auto` takes the kind from the row (the summary's values).
 Every rate sits beside the count it is computed from (ratings counted, tickets served...).
 """
 
@@ -39,7 +40,7 @@ class Table:
     def html_rows(self, lang: str = "vi") -> list[list[tuple[str, bool]]]:
         """The rows as the page shows them: (text, is a number) per cell, formatted in one go
         (a year's page has ~1,500 cells: a template macro per cell would cost more than the SQL)."""
-        return [[(text(*value(row, col, lang), lang), value(row, col, lang)[1] != "text") for col in self.columns]
+        return [[(text(*value(row, col, lang), lang), value(row, col, lang)[1] not in ("text", "day")) for col in self.columns]
                 for row in self.rows]
 
 
@@ -97,8 +98,8 @@ def summary_rows(s: dict) -> list[dict]:
         row("Tổng số đánh giá được tính", "Ratings counted", s["ratings_counted"], "int"),
         row("Tỷ lệ hài lòng (%)", "Satisfaction rate (%)", s["satisfaction_rate"], "pct", s["ratings_counted"],
             "đánh giá được tính", "ratings counted"),
-        row("Tỷ lệ phản hồi (%)", "Response rate (%)", s["response_rate"], "pct", s["served"],
-            "số đã phục vụ", "tickets served"),
+        row("Tỷ lệ phản hồi (%)", "Response rate (%)", s["response_rate"], "pct", s["served"] + s["handed"],
+            "lượt phục vụ", "stints served"),
         row("Bấm trùng (lưu riêng, không tính)", "Repeated presses (kept apart, not counted)", s["duplicates"], "int"),
         row("Bấm không gắn với phiếu (lưu riêng, không tính)", "Presses not linked to a ticket (kept apart)",
             s["unattributed"], "int"),
@@ -133,7 +134,7 @@ def build(report: dict) -> dict[str, Table]:
         ], [_flat(r) for r in report["counters"]])
     if "ranking" in report:
         rk = report["ranking"]
-        out["ranking"] = Table("ranking", "Xếp hạng cán bộ (trung bình Bayes)", "Officers' ranking (Bayesian average)", [
+        out["ranking"] = Table("ranking", "Xếp hạng cán bộ (công bằng với người ít lượt đánh giá)", "Officers' ranking (Bayesian average)", [
             Column("rank", "Hạng", "Rank"), Column("name", "Cán bộ", "Officer", "text"),
             Column("bayes", "Điểm xếp hạng (%)", "Ranking score (%)", "pct"),
             Column("satisfaction_rate", "Tỷ lệ hài lòng (%)", "Satisfaction rate (%)", "pct"),
@@ -146,7 +147,7 @@ def build(report: dict) -> dict[str, Table]:
         label = {"day": ("Ngày", "Day"), "week": ("Tuần (từ thứ Hai)", "Week (from Monday)"),
                  "month": ("Tháng", "Month")}[unit]
         out["series"] = Table("series", "Theo thời gian", "Over time", [
-            Column("key", label[0], label[1], "text"), Column("issued", "Đã cấp số", "Issued"),
+            Column("key", label[0], label[1], "day"), Column("issued", "Đã cấp số", "Issued"),
             Column("served", "Đã phục vụ", "Served"), Column("no_show", "Vắng mặt", "No-shows"),
             Column("avg_wait_s", "Chờ TB (phút)", "Mean wait (min)", "min"),
             Column("ratings_counted", "Đánh giá được tính", "Ratings counted"),
@@ -205,6 +206,9 @@ def text(value, kind: str, lang: str = "vi") -> str:
     v = cell(value, kind)
     if v is None:
         return "—"
+    if kind == "day":
+        parts = str(v).split("-")
+        return "/".join(reversed(parts))
     if isinstance(v, float):
         s = f"{v:,.1f}" if kind in ("min", "pct", "avg") else f"{v:,.2f}"
     elif isinstance(v, int):

@@ -269,8 +269,9 @@ def test_the_printed_report_carries_the_report_settings(signed_in, qms):
         "report_place": "Phường Bến Thành", "report_doc_prefix": "BC-TTPVHCC",
         "report_signer_title": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "report_signer_name": "Nguyễn Thị Hoa"})
     html = signed_in.get("/reports/print?period=month").get_data(as_text=True)
-    assert "Số: ……/BC-TTPVHCC" in html and "<i>Phường Bến Thành, ngày" in html
-    assert "<b>KT. GIÁM ĐỐC</b><br><b>PHÓ GIÁM ĐỐC</b>" in html and "Nguyễn Thị Hoa" in html
+    assert "Số: 01/BC-TTPVHCC" in html and "<i>Phường Bến Thành, ngày" in html  # numbered (issue 14)
+    assert '<div class="strong">KT. GIÁM ĐỐC</div><div class="strong">PHÓ GIÁM ĐỐC</div>' in html
+    assert "Nguyễn Thị Hoa" in html
 
 
 def test_a_disabled_officer_s_open_console_is_closed(app, signed_in, center, qms):

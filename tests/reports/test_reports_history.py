@@ -35,6 +35,16 @@ def test_a_few_days_of_history(tmp_path):
         assert s["issued"] == made["tickets"] - s["cancelled"]
         assert 50 < s["satisfaction_rate"] <= 100 and 0 < s["response_rate"] <= 100
         assert s["waits_counted"] > 0 and s["p90_wait_s"] is not None and s["avg_service_s"] > 0
+        # The three readings of docs/reports.md have cases here: ratings given during a stint
+        # that ended in a transfer, a press after midnight, and no row's rate above 100 %.
+        assert db.execute("""SELECT count(*) FROM ratings r JOIN ticket_transfers x ON x.ticket_id = r.ticket_id
+                             WHERE r.status = 'counted' AND r.officer_id = x.officer_id
+                             AND r.pressed_at < x.at""").fetchone()[0] > 0
+        assert db.execute("""SELECT count(*) FROM ratings r JOIN tickets t ON t.id = r.ticket_id
+                             WHERE r.status = 'counted' AND r.day > t.day""").fetchone()[0] > 0
+        assert s["handed"] > 0
+        for row in [s, *r["services"], *r["officers"], *r["counters"]]:
+            assert row["response_rate"] is None or row["response_rate"] <= 100, row
         snap = board.snapshot(db, qms.cfg(), now, settings=qms.setting)
         assert snap["today"]["issued"] > 0 and snap["today"]["served"] < snap["today"]["issued"]  # a morning in progress
         assert sum(1 for c in snap["counters"] if c["officer"]) >= 14  # officers signed in this morning

@@ -106,6 +106,11 @@ DOORS: dict[str, Door] = {
     "GET /reports/export/<name>.<fmt>": Door(SUPERVISORS, path="/reports/export/summary.csv"),
     "GET /api/reports": Door(SUPERVISORS),
     "GET /api/reports/<section>": Door(SUPERVISORS, path="/api/reports/summary"),
+    # -- official reporting (issue 14): the PDF, dossier codes, one row per rating ---------------
+    "GET /reports/print.pdf": Door(SUPERVISORS, page=True),
+    "GET /reports/dossiers": Door(SUPERVISORS, page=True),
+    "GET /api/dossiers": Door(SUPERVISORS, path="/api/dossiers?q=HS"),
+    "GET /reports/ratings.<fmt>": Door(SUPERVISORS, path="/reports/ratings.csv"),
     # -- Socket.IO ------------------------------------------------------------------------------
     # The administrators' pages (server/web/admin): a signed-in admin only. The POSTs name no
     # existing object or send an empty form, so they are refused by validation and change nothing.

@@ -13,13 +13,15 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import get_locale
 
+from ...engine import documents
 from ...errors import NotFound, QmsError
-from ...reports import charts, export, queries, ranking, tables
+from ...reports import charts, document, dossiers, export, queries, ranking, tables, vietnamese
 from ...reports.period import parse, parse_filters
 from ..common.pages import gate
 from ..common.principal import current_principal
 
 ROLES = ("supervisor", "admin")
+DOCUMENT_KINDS = ("month", "quarter", "half", "year")  # the official report's periods
 SECTIONS = ("summary", "services", "officers", "counters", "series", "heat", "ranking")
 EXPORTABLE = ("summary", "services", "officers", "counters", "ranking", "series", "heat_arrivals",
               "heat_satisfaction", "heat_rated")
@@ -103,6 +105,9 @@ def register(app, socketio, qms, csrf) -> None:
         return {"cell_text": tables.text, "cell_value": tables.value, "heat_class": _heat_class,
                 "grid_max": _grid_max}
 
+    bp.add_app_template_filter(vietnamese.date_text, "vn_date")
+    bp.add_app_template_filter(vietnamese.datetime_text, "vn_datetime")
+
     def api_caller():
         """A supervisor or admin by session or API token; the JSON error otherwise."""
         return current_principal().require_role(*ROLES)
@@ -137,23 +142,88 @@ def register(app, socketio, qms, csrf) -> None:
             "reports/report.html", r=report, t=tables.build(report), p=p, lang=lang,
             query=urlencode(base), nav=nav, options=(options := catalog_options()),
             filters_text=_filters_text(report, options, lang), formula=ranking.FORMULA,
-            print_query=urlencode({**p.filters.as_args(), "period": "month",
+            print_query=urlencode({**p.filters.as_args(),  # the document of this period, or of its month
+                                   "period": p.period.kind if p.period.kind in DOCUMENT_KINDS else "month",
                                    "date": p.period.start.isoformat()}))
+
+    def official(p: _Page, *, pdf: bool) -> tuple[str, dict]:
+        """(the document's HTML, its report): the print page and the PDF from one template."""
+        report = p.report()
+        args = {**p.args(), "lang": "vi"}  # the printed report and its charts are in Vietnamese
+        number = qms.write(documents.number, report=urlencode(sorted({**p.period.as_args(), **p.filters.as_args()}.items())),
+                           first=int(qms.setting("report_doc_first_number")))
+        html = render_template(
+            "reports/print.html", r=report, p=p, query=urlencode(args), pdf=pdf,
+            unit_name=qms.setting("unit_name"), filters_text=_filters_text(report, catalog_options()),
+            doc={"number": f"{number:02d}", "prefix": qms.setting("report_doc_prefix"),
+                 "date_line": vietnamese.place_date(qms.setting("report_place"), p.cfg.day(p.now)),
+                 "addressee": qms.setting("report_addressee"),
+                 "recipients": [line.strip() for line in qms.setting("report_recipients").splitlines() if line.strip()],
+                 "signer_title": qms.setting("report_signer_title").splitlines(),
+                 "signer_name": qms.setting("report_signer_name")})
+        return html, report
 
     @bp.get("/reports/print")
     def print_page():
         p, refusal = page_or_refusal()
         if refusal is not None:
             return refusal
-        report = p.report()
-        args = p.args()
-        args["lang"] = "vi"  # the printed report and its charts are in Vietnamese
-        return render_template("reports/print.html", r=report, p=p, query=urlencode(args), formula=ranking.FORMULA,
-                               unit_name=qms.setting("unit_name"),
-                               doc={"place": qms.setting("report_place"), "prefix": qms.setting("report_doc_prefix"),
-                                    "signer_title": qms.setting("report_signer_title").splitlines(),
-                                    "signer_name": qms.setting("report_signer_name")},
-                               filters_text=_filters_text(report, catalog_options()))
+        return official(p, pdf=False)[0]
+
+    @bp.get("/reports/print.pdf")
+    def print_pdf():
+        p, refusal = page_or_refusal()
+        if refusal is not None:
+            return refusal
+        html, report = official(p, pdf=True)
+
+        def resolve(path: str):
+            """The document's style sheets, fonts and charts, from here, never the network."""
+            return _resource(app, path, lambda name: charts.render(name, report, "vi"))
+
+        body = qms.runtime.blocking(functools.partial(document.pdf, html, resolve))
+        stem = f"bao-cao-{p.period.start.isoformat()}_{p.period.end.isoformat()}"
+        return Response(body, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.pdf"'})
+
+    @bp.get("/reports/dossiers")
+    def dossiers_page():
+        p, refusal = page_or_refusal()
+        if refusal is not None:
+            return refusal
+        q = (request.args.get("q") or "").strip()
+        db = qms.store.read()
+        try:
+            found = dossiers.search(db, p.cfg, q) if q else None
+        except QmsError as exc:
+            return page_error(exc)
+        listing = dossiers.received(db, p.cfg, p.period, p.filters)
+        return render_template("reports/dossiers.html", p=p, q=q, found=found, listing=listing, lang=_lang(),
+                               query=urlencode(p.args()), period_label=p.period.label(_lang()))
+
+    @bp.get("/api/dossiers")
+    def api_dossiers():
+        api_caller()
+        cfg = qms.cfg()
+        return jsonify({"ok": True, **dossiers.search(qms.store.read(), cfg, request.args.get("q") or "")})
+
+    @bp.get("/reports/ratings.<fmt>")
+    def export_ratings(fmt: str):
+        api_caller()
+        if fmt not in ("csv", "xlsx"):
+            raise NotFound(f"Định dạng '{fmt}' không hỗ trợ; dùng csv hoặc xlsx")
+        p = _Page(qms)
+        rows = dossiers.rating_rows(qms.store.read(), p.cfg, p.period, p.filters,
+                                    levels=dossiers.three_levels(qms.setting("rating_three_levels")))
+        table = dossiers.rating_table(rows)
+        stem = f"danh-gia-{p.period.start.isoformat()}_{p.period.end.isoformat()}"
+        if fmt == "csv":
+            return Response(export.csv_bytes(table, _lang()), mimetype="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+        heading = [qms.cfg().center_name, p.period.label(_lang())]
+        return Response(export.xlsx_bytes([table], heading, _lang()),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
 
     @bp.get("/reports/chart/<name>.svg")
     def chart(name: str):
@@ -223,3 +293,23 @@ def _filters_text(report: dict, options: dict, lang: str = "vi") -> str:
         parts.append(("Officer: " if lang == "en" else "Cán bộ: ") + ((user["full_name"] or user["username"]) if user else str(f["officer"])))
     return "; ".join(parts)
 
+
+
+def _resource(app, path: str, chart) -> tuple[bytes, str] | None:
+    """A resource the PDF asks for by path: the shared static files, this package's static files,
+    or a chart (`chart(name)` gives its SVG)."""
+    import mimetypes
+    from pathlib import Path
+
+    path = path.split("?", 1)[0]
+    if path.startswith("/reports/chart/") and path.endswith(".svg"):
+        name = path[len("/reports/chart/"):-4]
+        return (chart(name).encode("utf-8"), "image/svg+xml") if name in charts.NAMES else None
+    for prefix, folder in (("/static/reports/", Path(__file__).parent / "static"),
+                           ("/static/", Path(app.static_folder))):
+        if path.startswith(prefix):
+            file = (folder / path[len(prefix):]).resolve()
+            if folder.resolve() in file.parents and file.is_file():
+                return file.read_bytes(), mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            return None
+    return None

@@ -153,7 +153,7 @@
     var s = state.snap;
     if (!s) return;
     $("center").textContent = s.center_name;
-    $("day").textContent = s.day;
+    $("day").textContent = L.date(s.day + "T12:00:00Z", 0);  // dd/mm/yyyy (the day is ISO on the wire)
     renderAlerts(s.alerts);
     renderToday(s.today, s.thresholds);
     renderCounters(s.counters);
