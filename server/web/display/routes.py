@@ -4,7 +4,8 @@
   `voice=1`, `lang=en`); it is driven live by the `/display` Socket.IO namespace.
 - `GET /display/static/<file>` the page's own JS and CSS, served from the `display/` folder.
 - `GET /display/call.wav?code=A005&counter=3` the WAV of a call (chime, then the sentence said
-  `voice_repeat` times), made by `server.voice.CallAudio` and cached on disk.
+  `voice_repeat` times), made by `server.voice.CallAudio` and cached on disk; `&once=1` the brief
+  form (short chime, "Mời số … đến quầy …" once, at most 5 s) a display says while others wait.
 """
 
 from __future__ import annotations
@@ -125,8 +126,11 @@ def blueprint(app, qms) -> Blueprint:
         if not views.was_called(qms.store.read(), code, counter, since=qms.now() - CALL_AUDIO_WINDOW_S):
             raise NotFound(f"Không có lượt gọi số {code} đến quầy {counter} trong 24 giờ qua")
         # espeak-ng runs as a subprocess the first time a phrase is said: off the event loop.
+        once = request.args.get("once", "0")
+        if once not in ("0", "1"):
+            raise BadRequest(f"once phải là 0 hoặc 1, không phải {once[:20]!r}")
         data = qms.runtime.blocking(functools.partial(audio.wav_for_call, code, counter, repeat=voice_repeat(qms),
-                                                      mode=voice_mode(qms)))
+                                                      mode=voice_mode(qms), brief=once == "1"))
         # The URL does not say the repeat or mode (settings), so the browser revalidates by ETag.
         response = send_file(io.BytesIO(data), mimetype="audio/wav", max_age=0, conditional=True,
                              etag=hashlib.sha256(data).hexdigest()[:32], download_name=f"{code}-{counter}.wav")
