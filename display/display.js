@@ -34,8 +34,11 @@
   var ONCE_AFTER_MS = 5000;     // a call that has waited this long is said once, in the brief form
   var AUDIO_TIMEOUT_MS = 40000; // a player that never reports its end does not block the queue
   var HIGHLIGHT_MS = 4000;      // a called counter's row glows this long (display.css qd-row-called)
-  var MIN_ROW_REM = 4.5;        // counter rows: 90 px at 1080 lines, the number ~5 cm on a 55" TV
+  // Counter rows: at least 3.6 rem (72 px at 1080 lines): the serving number's capitals are then
+  // ~19 mm high on a 55" TV, legible from 5 m (about 1:250). 20 counters fit in two columns.
+  var MIN_ROW_REM = 3.6;
   var MAX_ROW_REM = 7;
+  var ONE_COLUMN_MAX = 8;       // more counters than this: two columns of rows (the dense layout)
   var PAGE_MS = 10000;          // more counters than fit: each page shows this long
   var PAGE_LABEL_REM = 2.2;     // display.css .qd-page
   var RECENT_MAX = 8;           // calls in "Số vừa gọi"
@@ -351,7 +354,7 @@
   // The called number in its counter's row, until the next snapshot redraws the table.
   function setServing(call) {
     var tr = document.querySelector('#counter-rows tr[data-counter="' + Number(call.counter) + '"]');
-    if (!tr || tr.classList.contains("paused")) return;
+    if (!tr || tr.classList.contains("paused") || tr.classList.contains("no-officer")) return;
     var td = tr.querySelector("td.serving");
     td.textContent = call.code;
     td.dataset.code = call.code;
@@ -525,26 +528,34 @@
     state.pending.forEach(function (c) { serving[c.counter] = c.code; });  // newer than the snapshot
     var body = $("counter-rows");
     var rows = (snap.counters || []).filter(function (c) { return !sc || sc.counters[c.number]; });
+    // Few counters: one column of big rows; more: two columns (the header repeated over each).
+    var columns = rows.length > ONE_COLUMN_MAX ? 2 : 1;
+    setColumns(columns);
     // Rows never get smaller than MIN_ROW_REM: more counters than fit take turns, a page at a time.
-    var perPage = rowsPerPage(rows.length);
+    var perPage = rowsPerPage(Math.ceil(rows.length / columns)) * columns;
     var pages = Math.max(1, Math.ceil(rows.length / perPage));
     if (state.page >= pages) state.page = 0;
     var shown = rows.slice(state.page * perPage, (state.page + 1) * perPage);
     body.textContent = "";
-    shown.forEach(function (c) {
+    var perColumn = Math.ceil(shown.length / columns);
+    shown.forEach(function (c, i) {
       var mine = c.services.filter(function (s) { return !sc || sc.services[s] || (wantRoom && c.room === wantRoom); });
       var waiting = mine.reduce(function (n, s) { return n + (services[s] ? services[s].waiting : 0); }, 0);
       var tr = el("tr");
       tr.dataset.counter = c.number;
       var paused = c.state === "paused";
+      var away = !paused && c.officer === false;  // nobody signed in: it must not look open
       if (paused) tr.classList.add("paused");
+      if (away) tr.classList.add("no-officer");
+      if (i >= perColumn) tr.classList.add("col-2");
       tr.appendChild(el("td", "num", String(c.number)));
-      tr.appendChild(el("td", "svc", mine.map(function (s) {
+      // In a span, so that the dense layout can cut it at two lines (display.css).
+      tr.appendChild(el("td", "svc", [el("span", null, mine.map(function (s) {
         return services[s] ? serviceName(services[s]) : s;
-      }).join(", ")));
+      }).join(", "))]));
       var code = serving[c.number] || c.serving;
-      var td = el("td", "serving", paused ? S.paused : (code || "–"));
-      if (!paused && code) td.dataset.code = code;
+      var td = el("td", "serving", paused ? S.paused : away ? S.no_officer : (code || "–"));
+      if (!paused && !away && code) td.dataset.code = code;
       tr.appendChild(td);
       tr.appendChild(el("td", "wait", L.num(waiting)));
       highlight(tr, c.number);
@@ -560,7 +571,20 @@
     label.hidden = pages < 2;
     label.textContent = (state.page + 1) + "/" + pages;
     state.pages = pages;
-    sizeRows(Math.max(shown.length, 1));
+    sizeRows(Math.max(Math.ceil(shown.length / columns), 1));
+  }
+
+  // The header's cells once per column of rows; the table's grid (display.css) follows --cols.
+  function setColumns(n) {
+    var table = $("counter-table"), head = table.tHead.rows[0];
+    if (Number(table.dataset.columns || 1) === n) return;
+    var cells = [].slice.call(head.cells, 0, 4);
+    head.textContent = "";
+    for (var i = 0; i < n; i++) {
+      cells.forEach(function (th) { head.appendChild(i ? th.cloneNode(true) : th); });
+    }
+    table.dataset.columns = n;
+    table.style.setProperty("--cols", n);
   }
 
   // A row just called glows and fades; rows are rebuilt on every snapshot, so the fade resumes
@@ -599,7 +623,9 @@
   // Rows share the height: few counters get big rows, more get smaller ones down to MIN_ROW_REM.
   function sizeRows(n) {
     var h = Math.min(tableSpace(state.pages > 1) / n, rem() * MAX_ROW_REM);
-    $("counter-table").style.setProperty("--row-h", h + "px");
+    var table = $("counter-table");
+    table.style.setProperty("--row-h", h + "px");
+    table.style.setProperty("--rows", n);
   }
 
   function nextPage() {

@@ -144,6 +144,7 @@ class DisplayCounter(OutModel):
     serving: str | None = Field(description="The code in hand, or null")
     serving_state: Literal["called", "serving"] | None = Field(description="State of the ticket in hand")
     waiting: int = Field(description="Today's waiting tickets of its services")
+    officer: bool = Field(description="An officer is signed in at the counter")
 
 
 class DisplayService(OutModel):
