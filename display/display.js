@@ -707,11 +707,87 @@
   }
   setConnected(false);
 
+  // ---- the TV as a device: pairing and status (docs/display.md, "Pairing") ------------------
+  // Its credentials come from the URL once (?device=&token=, then kept and taken out of the
+  // address bar) or from the code pairing; they are kept in localStorage across reboots.
+  var STORE_KEY = "qms.display.device", SECRET_KEY = "qms.display.pair-secret";
+  var PAIR_POLL_MS = 4000;      // an unpaired TV asks this often whether its code was entered
+  var STATUS_MS = 60000;        // a paired TV reports its status this often, and on connect
+  var started = Date.now();
+  var creds = (function () {
+    var device = params.get("device") || null, token = params.get("token");
+    if (token) {  // the token alone names its device
+      store(STORE_KEY, JSON.stringify({ device: device, token: token }));
+      params.delete("device"); params.delete("token");
+      history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : ""));
+      return { device: device, token: token };
+    }
+    try { return JSON.parse(load(STORE_KEY) || "null"); } catch (e) { return null; }
+  })();
+
+  function load(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  function store(key, value) {
+    try { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+
+  function pairSecret() {
+    var secret = load(SECRET_KEY);
+    if (!secret) { secret = QMS.uuid4() + QMS.uuid4(); store(SECRET_KEY, secret); }
+    return secret;
+  }
+
+  var pairTimer = null;
+  function pair() {
+    clearTimeout(pairTimer);
+    if (creds || !state.connected || params.get("pair") === "0") return;
+    link.socket.emit("pair", { secret: pairSecret() }, function (ack) {
+      if (ack && ack.ok && ack.token) {
+        creds = { device: ack.device, token: ack.token };
+        store(STORE_KEY, JSON.stringify(creds));
+        store(SECRET_KEY, null);
+        showPairCode(null);
+        link.socket.disconnect().connect();  // again, as the device
+        return;
+      }
+      if (ack && ack.ok && ack.code) showPairCode(ack.code);
+      pairTimer = setTimeout(pair, PAIR_POLL_MS);
+    });
+  }
+
+  function showPairCode(code) {
+    var box = $("pair-code");
+    box.hidden = !code;
+    $("pair-digits").textContent = code ? code.slice(0, 3) + " " + code.slice(3) : "";
+  }
+
+  function reportStatus() {
+    if (!creds || !state.connected) return;
+    var detail = innerWidth + "x" + innerHeight + " · " + (speaks() ? S.voice_on : S.voice_off) + " · " +
+      S.voice_queue + ": " + state.queue.length;
+    link.socket.emit("status", { printer: "none", outbox: state.queue.length,
+                                 uptime_s: Math.floor((Date.now() - started) / 1000), version: "display",
+                                 detail: detail }, function (ack) {
+      state.paired = !!(ack && ack.ok);
+      if (ack && !ack.ok && ack.error === "unauthorized") {
+        // Revoked, or a token mistyped in the URL: forget it and show a code to pair again.
+        creds = null;
+        store(STORE_KEY, null);
+        pair();
+      }
+    });
+  }
+  setInterval(reportStatus, STATUS_MS);
+
   // The server sends a fresh snapshot on every connect: the first one is always applied.
   link = QMS.connect("/display", {
-    onStatus: function (up) {
+    auth: function (cb) { cb(!creds ? {} : creds.device ? { device: creds.device, token: creds.token } : { token: creds.token }); },
+    onStatus: function (up, reason) {
       if (up) state.connects = link.connects;
       setConnected(up);
+      if (up) { if (creds) reportStatus(); else pair(); }
+      // The server cut the device (revoked, new token): Socket.IO does not come back by itself
+      // then, but the TV must go on showing the calls, as a public page until paired again.
+      if (!up && reason === "io server disconnect") setTimeout(function () { link.socket.connect(); }, 1000);
     }
   });
   versions = link.versions;
@@ -728,7 +804,7 @@
   window.addEventListener("resize", relayout);
   if (document.fonts) document.fonts.addEventListener("loadingdone", relayout);
 
-  window.qmsDisplay = { state: state, audioLog: audioLog, shownLog: shownLog, receivedLog: receivedLog,
+  window.qmsDisplay = { paired: function () { return state.paired; }, state: state, audioLog: audioLog, shownLog: shownLog, receivedLog: receivedLog,
                        droppedLog: droppedLog, speaks: speaks, socket: link.socket,
                        versions: versions, nextPage: nextPage, onSnapshot: onSnapshot, onCalled: onCalled,
                        recentCalls: recentCalls };

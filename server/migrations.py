@@ -430,10 +430,23 @@ def _drop_triggers(db: Database) -> None:
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they apply."""
-    return [core, reports, alerts, hotpath]
+    return [core, reports, alerts, hotpath, displays]
 
 
 def migrate(db: Database) -> None:
     """Apply every pending migration (inside the caller's transaction, as savepoints)."""
     for migrations in migration_sets():
         migrations.apply(db)
+
+
+# -- issue 12: a waiting-room display pairs with a code shown on the TV ---------------------------
+displays = Migrations("qms.displays")
+
+
+@displays()
+def m001_display_pairings(db: Database) -> None:
+    # One row per TV waiting to be paired: the code it shows, the hash of the secret only it
+    # knows, and, once an administrator has entered the code, its new device's token until the
+    # TV collects it (then the row is deleted; unclaimed rows expire).
+    db.execute("""CREATE TABLE display_pairings (code TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE,
+                  created_at REAL NOT NULL, expires_at REAL NOT NULL, device_id TEXT, token TEXT)""")

@@ -296,5 +296,16 @@ class RatingReceived(OutModel):
     satisfaction_rate: Number | None = Field(description="(5 + 4) / counted × 100, or null")
 
 
+class PairAck(OutModel):
+    """The acknowledgement of `pair`: the code to show until an administrator enters it, then,
+    once, the display's device id and token."""
+
+    ok: Literal[True] = Field(description="Always true")
+    code: str | None = Field(None, description="The code to show (6 digits); absent once paired")
+    device: str | None = Field(None, description="The new display device's id, once paired")
+    token: str | None = Field(None, description="Its token, handed out once: the TV keeps it")
+
+
 OUTGOING = (Version, ErrorBody, TicketInfo, TicketStatus, TicketAck, RatingAck, StatusAck, PrintFailedAck,
-            Called, ActionResult, CounterActionAck, DisplaySnapshot, BoardSnapshot, CounterView, RatingReceived)
+            Called, ActionResult, CounterActionAck, DisplaySnapshot, BoardSnapshot, CounterView, RatingReceived,
+            PairAck)

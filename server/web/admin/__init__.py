@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import routes
+from . import pairing, routes
 
 
 def register(app, socketio, services, csrf) -> None:
     routes.register(app, socketio, services, csrf)
+    pairing.register(app, socketio, services, csrf)

@@ -77,7 +77,8 @@ def page_strings() -> dict:
     """The words the page's script shows, in the request's language."""
     return {
         "call": _("MỜI SỐ"), "counter": _("QUẦY"), "recall": _("GỌI LẠI"), "priority": _("ƯU TIÊN"),
-        "paused": _("TẠM NGHỈ"), "no_officer": _("CHƯA CÓ CÁN BỘ"), "idle": _("Xin mời quý khách lấy số thứ tự và chờ gọi số"),
+        "paused": _("TẠM NGHỈ"), "no_officer": _("CHƯA CÓ CÁN BỘ"),
+        "voice_on": _("tiếng: bật"), "voice_off": _("tiếng: tắt"), "voice_queue": _("chờ nói"), "idle": _("Xin mời quý khách lấy số thứ tự và chờ gọi số"),
         "no_calls": _("Chưa có số nào được gọi"), "no_counters": _("Không có quầy nào cho màn hình này"),
         "services": _("Lĩnh vực"), "unknown_services": _("Không có lĩnh vực"),
         "room": _("Phòng"),
