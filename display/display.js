@@ -70,7 +70,8 @@
   var shownLog = [];    // {code, counter, tags, at} per call put in the spotlight
   var receivedLog = []; // {id, code, counter, at} per call announced (first `called` or snapshot)
   var droppedLog = [];  // {id, code, counter, reason, at} per call taken out of the voice queue
-  var LOG_MAX = 500;    // the TV runs all day: keep only the latest entries
+  var spotLog = [];     // {at, ids} each time the spotlight is drawn: the calls it shows
+  var LOG_MAX = 2000;   // the TV runs all day: keep only the latest entries
 
   function log(list, entry) {
     list.push(entry);
@@ -399,6 +400,7 @@
 
   function renderSpotlight() {
     var spot = $("spotlight"), calls = state.spot;
+    log(spotLog, { at: performance.now(), ids: calls.map(function (c) { return c.id; }) });
     if (!calls.length) { showIdle(); return; }
     var call = calls[0];
     $("spot-code").textContent = call.code;
@@ -805,7 +807,7 @@
   if (document.fonts) document.fonts.addEventListener("loadingdone", relayout);
 
   window.qmsDisplay = { paired: function () { return state.paired; }, state: state, audioLog: audioLog, shownLog: shownLog, receivedLog: receivedLog,
-                       droppedLog: droppedLog, speaks: speaks, socket: link.socket,
+                       droppedLog: droppedLog, spotLog: spotLog, speaks: speaks, socket: link.socket,
                        versions: versions, nextPage: nextPage, onSnapshot: onSnapshot, onCalled: onCalled,
                        recentCalls: recentCalls };
 })();
