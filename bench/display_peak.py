@@ -44,9 +44,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 def run(name: str, events, args) -> dict:
-    from tests.conftest import LiveServer
+    from tests.conftest import TEMPLATE_ENV, LiveServer
 
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "template").mkdir()
+        os.environ[TEMPLATE_ENV] = str(Path(tmp) / "template")  # the test center, made once here
         live = LiveServer(Path(tmp)).start()
         try:
             if args.clips:

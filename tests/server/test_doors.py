@@ -162,6 +162,9 @@ DOORS: dict[str, Door] = {
     "/display status": Door(frozenset({"display"}), payload=lambda: {"printer": "none"}),
     "GET /admin/devices/pair": Door(ADMIN_SESSION, page=True),
     "POST /admin/devices/pair": Door(ADMIN_SESSION, form={}, page=True),
+    # issue 12: the voice studio (admins' pages; a clip's upload answers JSON)
+    "GET /admin/voice": Door(ADMIN_SESSION, page=True),
+    "POST /admin/voice/clip": Door(ADMIN_SESSION, form={}, page=True),
 }
 
 

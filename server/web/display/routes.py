@@ -24,6 +24,7 @@ from ...engine import views
 from ...errors import BadRequest, NotFound
 from ...i18n import LANGUAGES
 from ...voice import CallAudio
+from ...voice.clips import clips_folder
 from ...voice.numbers import MODES
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,7 @@ def call_audio(app, qms) -> CallAudio:
     """The app's call-audio maker: clips from `voice_clips` (default <instance>/voice/clips),
     cache in <instance>/voice/cache."""
     instance = Path(app.instance_path)
-    clips = qms.setting("voice_clips")
-    if not clips:
-        # The default folder is made, so the center sees where its recordings go.
-        clips = instance / "voice" / "clips"
-        try:
-            clips.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass  # a read-only instance: espeak-ng reads every call
-    return CallAudio(Path(clips), instance / "voice" / "cache")
+    return CallAudio(clips_folder(instance, qms.setting("voice_clips")), instance / "voice" / "cache")
 
 
 def voice_mode(qms) -> str:
