@@ -233,7 +233,7 @@
       }
     };
     return fetchAudio(call, once).then(function (url) {
-      if (entry.cut) return;
+      if (entry.cut) { URL.revokeObjectURL(url); return; }
       return new Promise(function (resolve) {
         var timer;
         function done(err) {
