@@ -79,6 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alert_unattributed_window_min", 10, "...within this many minutes.", live=True),
     Setting("alert_check_s", 5, "Seconds between checks of the alerts that arise with time alone (a device offline, a long wait)."),
     Setting("ranking_prior_weight", 20, "Officers' ranking: each officer counts as if he also had this many ratings at the center's rate (Bayesian average, docs/reports.md).", live=True),
+    Setting("voice_number_style", "tư,linh,nghìn", "The center's number words, comma-separated: 4 after 'mươi' ('tư' or 'bốn'), a zero tens digit ('linh' or 'lẻ'), 1000 ('nghìn' or 'ngàn'). The calls and the voice studio's clip list follow it.", live=True),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

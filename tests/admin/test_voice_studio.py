@@ -103,3 +103,14 @@ def test_recording_in_the_browser_with_a_fake_microphone(live_server, tmp_path):
         assert (channels, width, rate) == (1, 2, RATE)
         assert 0.5 < seconds < 1.4  # trimmed: the recording was ~1.3 s, silence at its ends cut
     assert studio.coverage(required_clips(), clips)["recorded"] == 2
+
+
+def test_the_clip_list_follows_the_centers_number_style(signed_in, qms):
+    default = set(signed_in.get("/admin/voice?format=json").json["missing"])
+    assert {"tư.wav", "linh.wav", "nghìn.wav"} <= default and not {"lẻ.wav", "ngàn.wav"} & default
+    qms.write(admin.set_setting, name="voice_number_style", value="bốn, lẻ, ngàn")
+    southern = set(signed_in.get("/admin/voice?format=json").json["missing"])
+    assert {"lẻ.wav", "ngàn.wav"} <= southern and not {"tư.wav", "linh.wav", "nghìn.wav"} & southern
+    # A bad setting falls back to the default list (the display logs it and reads as by default).
+    qms.write(admin.set_setting, name="voice_number_style", value="bốn")
+    assert set(signed_in.get("/admin/voice?format=json").json["missing"]) == default

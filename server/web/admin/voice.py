@@ -20,6 +20,8 @@ from ...engine import studio as studio_log
 from ...errors import BadRequest
 from ...voice import CallAudio, studio
 from ...voice.clips import clips_folder
+from ...voice.errors import VoiceInputError
+from ...voice.numbers import DEFAULT_STYLE, style_from_text
 from ...voice.pcm import RATE
 from ..common.pages import gate, to_sign_in
 
@@ -33,7 +35,12 @@ def register(app, socketio, qms, csrf) -> None:
 
     def required() -> list[str]:
         # The list a call can need, from the same sentences and number style as the calls.
-        return CallAudio(None, Path(app.instance_path) / "voice" / "cache", cache_max_bytes=None).required()
+        try:
+            style = style_from_text(qms.setting("voice_number_style"))
+        except VoiceInputError:
+            style = DEFAULT_STYLE  # as the display does (it logs the bad setting)
+        return CallAudio(None, Path(app.instance_path) / "voice" / "cache", cache_max_bytes=None,
+                         style=style).required()
 
     def admin_session():
         who, answer = gate("admin")

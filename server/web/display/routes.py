@@ -25,7 +25,8 @@ from ...errors import BadRequest, NotFound
 from ...i18n import LANGUAGES
 from ...voice import CallAudio
 from ...voice.clips import clips_folder
-from ...voice.numbers import MODES
+from ...voice.errors import VoiceInputError
+from ...voice.numbers import DEFAULT_STYLE, MODES, NumberStyle, style_from_text
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,19 @@ CALL_AUDIO_WINDOW_S = 24 * 3600
 MAX_CODE_LEN = 12
 
 
-def call_audio(app, qms) -> CallAudio:
+def call_audio(app, qms, style: NumberStyle = DEFAULT_STYLE) -> CallAudio:
     """The app's call-audio maker: clips from `voice_clips` (default <instance>/voice/clips),
-    cache in <instance>/voice/cache."""
+    cache in <instance>/voice/cache, numbers read in the center's `voice_number_style`."""
     instance = Path(app.instance_path)
-    return CallAudio(clips_folder(instance, qms.setting("voice_clips")), instance / "voice" / "cache")
+    return CallAudio(clips_folder(instance, qms.setting("voice_clips")), instance / "voice" / "cache", style=style)
+
+
+def voice_style(qms) -> NumberStyle:
+    try:
+        return style_from_text(qms.setting("voice_number_style"))
+    except VoiceInputError as exc:
+        log.warning("voice_number_style không hợp lệ (%s); dùng 'tư,linh,nghìn'", exc)
+        return DEFAULT_STYLE
 
 
 def voice_mode(qms) -> str:
@@ -95,7 +104,12 @@ def _call_params() -> tuple[str, int]:
 
 def blueprint(app, qms) -> Blueprint:
     bp = Blueprint("display", __name__, url_prefix="/display", template_folder="templates")
-    audio = call_audio(app, qms)
+    makers: dict[NumberStyle, CallAudio] = {}  # one per number style the setting has had (a few)
+
+    def audio_for(style: NumberStyle) -> CallAudio:
+        if style not in makers:
+            makers[style] = call_audio(app, qms, style)
+        return makers[style]
 
     @bp.get("")
     def page():
@@ -123,6 +137,7 @@ def blueprint(app, qms) -> Blueprint:
         once = request.args.get("once", "0")
         if once not in ("0", "1"):
             raise BadRequest(f"once phải là 0 hoặc 1, không phải {once[:20]!r}")
+        audio = audio_for(voice_style(qms))
         data = qms.runtime.blocking(functools.partial(audio.wav_for_call, code, counter, repeat=voice_repeat(qms),
                                                       mode=voice_mode(qms), brief=once == "1"))
         # The URL does not say the repeat or mode (settings), so the browser revalidates by ETag.
