@@ -94,15 +94,21 @@ def test_recording_in_the_browser_with_a_fake_microphone(live_server, tmp_path):
             page.wait_for_timeout(1300)  # speak: the fake microphone plays its file meanwhile
             row.locator("button.rec").click()
             expect(row).to_have_class("recorded")
+        # A WAV recorded elsewhere, uploaded from the same row's file button.
+        row = page.locator('#clips tr[data-name="ba.wav"]')
+        with page.expect_file_chooser() as chooser:
+            row.locator("button.file").click()
+        chooser.value.set_files(str(mic))
+        expect(row).to_have_class("recorded")
         log = page.evaluate("window.qmsStudio.log")
-        assert [e["ok"] for e in log] == [True, True], log
-        expect(page.locator("#cov-recorded")).to_have_text("2")
+        assert [e["ok"] for e in log] == [True, True, True], log
+        expect(page.locator("#cov-recorded")).to_have_text("3")
         browser.close()
     for name in ("mời số.wav", "năm.wav"):
         channels, width, rate, seconds = wav_info((clips / name).read_bytes())
         assert (channels, width, rate) == (1, 2, RATE)
         assert 0.5 < seconds < 1.4  # trimmed: the recording was ~1.3 s, silence at its ends cut
-    assert studio.coverage(required_clips(), clips)["recorded"] == 2
+    assert studio.coverage(required_clips(), clips)["recorded"] == 3
 
 
 def test_the_clip_list_follows_the_centers_number_style(signed_in, qms):

@@ -83,7 +83,20 @@
       });
   }
 
+  // A WAV recorded elsewhere (the microphone needs https or localhost): the same upload.
+  function pickFile(row) {
+    var input = document.createElement("input");
+    input.type = "file";
+    input.accept = ".wav,audio/wav,audio/x-wav";
+    input.addEventListener("change", function () {
+      if (input.files && input.files[0]) send(row, input.files[0]);
+    });
+    input.click();
+  }
+
   $("clips").addEventListener("click", function (e) {
+    var picker = e.target.closest("button.file");
+    if (picker) { if (!active) pickFile(picker.closest("tr")); return; }
     var button = e.target.closest("button.rec");
     if (!button) return;
     var row = button.closest("tr");
