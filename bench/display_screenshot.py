@@ -1,12 +1,12 @@
 """Screenshots of the waiting-room display for the docs, from the demo center in a real browser.
 
-    .venv/bin/python bench/display_screenshot.py [--out docs/img] [--counters N]
+    .venv/bin/python bench/display_screenshot.py [--out docs/img] [--counters 4 12 20]
 
 Loads the demo center (server/engine/demo.py) into a temporary instance, signs the officers in, takes
 numbers at the kiosk and calls some through the HTTP API, pauses one counter, then photographs
-/display with headless Debian chromium while a call is in the spotlight: display-1920.png
-(1920x1080) and display-1366.png (1366x768) in --out. `--counters N` adds counters up to N, to
-see how the table pages when they do not all fit.
+/display with headless Debian chromium while three calls share the spotlight:
+display-N-1920.png (1920x1080) and display-N-1366.png (1366x768) in --out, for a center of N
+counters, each N of `--counters` (default 4 12 20: one column of rows, then two).
 """
 
 from __future__ import annotations
@@ -51,19 +51,14 @@ def setup(app, extra_counters: int) -> tuple[dict, str]:
     return tokens, kiosk
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
-    parser.add_argument("--counters", type=int, default=0, help="add counters up to this many")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-
+def shoot(args, n_counters: int) -> list[Path]:
+    """One center of `n_counters` (the demo's 4, more added), photographed at both sizes."""
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"INSTANCE_PATH": tmp, "secret_key": "screenshot", "broadcast_interval_ms": 50})
         server = ThreadedServer(app, "127.0.0.1", 0).start()
         try:
-            tokens, kiosk = setup(app, args.counters)
+            tokens, kiosk = setup(app, n_counters)
             http = requests.Session()
 
             def issue(service, priority=False):
@@ -77,39 +72,59 @@ def main(argv=None) -> int:
                 r.raise_for_status()
                 return r.json()["result"]
 
-            for service, n in (("DD", 9), ("HT", 7), ("KD", 4), ("LD", 5)):
+            for service, n in (("DD", 30), ("HT", 25), ("KD", 20), ("LD", 20)):
                 for _ in range(n):
                     issue(service)
-            issue("HT", priority=True)
-            for counter in (1, 2, 3, 1, 4, 2):
-                if counter in tokens:
-                    held = act(counter, "next")
-                    if counter == 1 and held["ticket"] == "A001":
-                        act(1, "finish")
-            act(4, "finish")
+            for counter in sorted(tokens):
+                if counter not in (4, n_counters):
+                    act(counter, "next")
+            for _ in range(2):
+                issue("HT", priority=True)  # called next at counter 2: ƯU TIÊN in the spotlight
             act(4, "pause")  # the officer of counter 4 takes a break
+            # Nobody signed in at the last counter (or at 3 when there are only 4): it must not look open.
+            away = n_counters if n_counters > 4 else 3
+            qms = app.extensions["qms"]
+            qms.write(lambda db, cfg, now: counters.sign_out(db, cfg, now, number=away, user=None, actor="demo",
+                                                               force=True))
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
                 for (w, h) in ((1920, 1080), (1366, 768)):
                     page = browser.new_page(viewport={"width": w, "height": h})
                     page.goto(server.url + "/display?mute=1")
-                    page.wait_for_function("window.qmsDisplay && window.qmsDisplay.state.snapshots > 0")
+                    page.wait_for_function("() => window.qmsDisplay && window.qmsDisplay.state.snapshots > 0")
                     page.evaluate("document.fonts.ready")
-                    act(3, "finish")
-                    call = act(3, "next")["call"]
-                    page.wait_for_function(f"document.getElementById('spot-code').textContent === {call['code']!r}")
+                    # Three counters call within a second (one a priority number, one a recall):
+                    # they share the spotlight.
+                    act(2, "next")
+                    act(1, "recall")
+                    call = act(2 if n_counters == 4 else 5, "next")["call"]
+                    page.wait_for_function(f"() => document.getElementById('spot-code').textContent === {call['code']!r}")
                     # Let the pop-in end, then let the ticker move a little into view.
                     page.evaluate("Promise.allSettled(document.getAnimations()"
                                   ".filter(a => a.effect.getTiming().iterations !== Infinity).map(a => a.finished))")
                     page.wait_for_timeout(2500)
-                    path = args.out / f"display-{w}.png"
+                    path = args.out / f"display-{n_counters}-{w}.png"
                     page.screenshot(path=str(path))
-                    print(path)
+                    out.append(path)
                     page.close()
                 browser.close()
         finally:
             server.stop()
             app.extensions["qms"].close()
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    parser.add_argument("--counters", type=int, nargs="*", default=[4, 12, 20],
+                        help="photograph a center of each of these many counters")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for n in args.counters:
+        for path in shoot(args, n):
+            print(path)
     return 0
 
 

@@ -30,11 +30,15 @@
   var versions = null;  // its snapshot versions
 
   var OFFLINE_GRACE_MS = 1000;  // a blip shorter than this does not raise the sign
-  var MIN_HOLD_MS = 5000;       // a call's spotlight when others are waiting their turn
+  var SPOT_MAX = 4;             // calls sharing the spotlight at once
+  var ONCE_AFTER_MS = 5000;     // a call that has waited this long is said once, in the brief form
   var AUDIO_TIMEOUT_MS = 40000; // a player that never reports its end does not block the queue
   var HIGHLIGHT_MS = 4000;      // a called counter's row glows this long (display.css qd-row-called)
-  var MIN_ROW_REM = 4.5;        // counter rows: 90 px at 1080 lines, the number ~5 cm on a 55" TV
+  // Counter rows: at least 3.6 rem (72 px at 1080 lines): the serving number's capitals are then
+  // ~19 mm high on a 55" TV, legible from 5 m (about 1:250). 20 counters fit in two columns.
+  var MIN_ROW_REM = 3.6;
   var MAX_ROW_REM = 7;
+  var ONE_COLUMN_MAX = 8;       // more counters than this: two columns of rows (the dense layout)
   var PAGE_MS = 10000;          // more counters than fit: each page shows this long
   var PAGE_LABEL_REM = 2.2;     // display.css .qd-page
   var RECENT_MAX = 8;           // calls in "Số vừa gọi"
@@ -44,8 +48,10 @@
     connected: false,
     snapshot: null,
     pending: [],        // calls from `called` that no applied snapshot reflects yet, oldest first
-    queue: [],          // calls waiting for the spotlight
-    current: null,      // the call in the spotlight
+    queue: [],          // calls waiting for the voice, at most one per counter
+    speaking: null,     // {call, entry, cut(why)}: the call being said
+    spot: [],           // the calls in the spotlight, newest first
+    latest: {},         // counter number -> its newest call id seen
     seen: {},           // call key -> true: listed in a first snapshot, or queued for the spotlight
     seenOrder: [],      // the same keys, oldest first (to forget the oldest)
     received: 0,        // snapshot and called messages handled (applied or not), for tests
@@ -62,7 +68,10 @@
   };
   var audioLog = [];    // {code, counter, start, end, error} per spoken call, for tests
   var shownLog = [];    // {code, counter, tags, at} per call put in the spotlight
-  var LOG_MAX = 500;    // the TV runs all day: keep only the latest entries
+  var receivedLog = []; // {id, code, counter, at} per call announced (first `called` or snapshot)
+  var droppedLog = [];  // {id, code, counter, reason, at} per call taken out of the voice queue
+  var spotLog = [];     // {at, ids} each time the spotlight is drawn: the calls it shows
+  var LOG_MAX = 2000;   // the TV runs all day: keep only the latest entries
 
   function log(list, entry) {
     list.push(entry);
@@ -101,30 +110,130 @@
     return state.voiceDisplays !== "flagged";
   }
 
-  function audioUrl(call) {
-    return "/display/call.wav?code=" + encodeURIComponent(call.code) + "&counter=" + encodeURIComponent(call.counter);
+  function audioUrl(call, once) {
+    return "/display/call.wav?code=" + encodeURIComponent(call.code) + "&counter=" + encodeURIComponent(call.counter) +
+      (once ? "&once=1" : "");
   }
 
-  // Fetch as soon as the call arrives, so the WAV is ready when the call's turn comes.
+  // Fetch a form of the call's WAV (full: chime and the sentence `voice_repeat` times; once: the
+  // brief form, at most 5 s), once per call and form.
+  function fetchAudio(call, once) {
+    var key = once ? "audioOnce" : "audioFull";
+    if (!call[key]) {
+      call[key] = fetch(audioUrl(call, once), { cache: "no-cache" }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.blob();
+      }).then(function (blob) { return URL.createObjectURL(blob); });
+      call[key].catch(function () {});  // reported when its turn comes
+    }
+    return call[key];
+  }
+
+  // Fetch as soon as the call arrives, the form it will most likely be said in, so the WAV is
+  // ready when its turn comes.
   function prefetch(call) {
     if (!speaks()) return;
-    call.audio = fetch(audioUrl(call), { cache: "no-cache" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.blob();
-    }).then(function (blob) { return URL.createObjectURL(blob); });
-    call.audio.catch(function () {});  // reported when its turn comes
+    fetchAudio(call, state.speaking !== null || state.queue.length > 0);
   }
 
   var player = new Audio();
   player.preload = "auto";
 
-  // Play one call's WAV; resolves when it has ended or failed. One player for all calls, and
-  // the next call starts only after this promise resolves: calls never overlap.
-  function speak(call) {
-    if (!speaks() || !call.audio) return Promise.resolve();
-    var entry = { code: call.code, counter: call.counter, start: null, end: null, error: null };
+  // ---- truth: is a call still what its counter is doing? -------------------------------------
+  // A call is no longer true once its counter has called another number (a newer call id at that
+  // counter, recalls included), or once a snapshot that reflects the call shows the counter paused
+  // or holding another ticket (finished, no-show, transferred).
+  function untrue(call) {
+    var latest = state.latest[call.counter];
+    if (latest !== undefined && call.id != null && latest > call.id) return "superseded";
+    var snap = state.snapshot;
+    if (!snap || !reflects(snap, call)) return null;
+    var counter = (snap.counters || []).filter(function (c) { return c.number === call.counter; })[0];
+    if (!counter) return "gone";
+    if (counter.state === "paused") return "paused";
+    if (counter.serving !== call.code) return "done";
+    return null;
+  }
+
+  // The snapshot was taken after the call was committed.
+  function reflects(snap, call) {
+    if (!call.v) return true;  // the call came from a snapshot: that one, or a newer one
+    if (!snap.v) return false;
+    return snap.v.boot !== call.v.boot || snap.v.seq >= call.v.seq;
+  }
+
+  // ---- voice: a queue bounded by time ---------------------------------------------------------
+  // A call is said in full (chime, the sentence `voice_repeat` times) only when nothing else
+  // waits; when calls queue up, each is said once in the brief form (<= 5 s). A call that stops
+  // being true is dropped from the queue, or cut while it is being said; a newer call at the same
+  // counter takes the older one's place in the queue. So the queue never holds more than one call
+  // per counter, and a call waits at most (counters ahead) x 5 s.
+  function enqueueVoice(call) {
+    if (!speaks()) return;
+    var at = -1;
+    state.queue.forEach(function (q, i) { if (q.counter === call.counter && at < 0) at = i; });
+    if (at >= 0) {
+      drop(state.queue[at], "superseded");
+      state.queue.splice(at, 1, call);
+    } else {
+      state.queue.push(call);
+    }
+    prefetch(call);
+    pumpVoice();
+  }
+
+  function drop(call, reason) {
+    log(droppedLog, { id: call.id, code: call.code, counter: call.counter, reason: reason, at: performance.now() });
+  }
+
+  // Drop every queued call that is no longer true, and cut the one being said if it is not.
+  function pruneVoice() {
+    state.queue = state.queue.filter(function (call) {
+      var why = untrue(call);
+      if (why) drop(call, why);
+      return !why;
+    });
+    var now = state.speaking;
+    if (now) {
+      var why = untrue(now.call);
+      if (why) now.cut(why);
+    }
+  }
+
+  function pumpVoice() {
+    if (state.speaking || !state.queue.length) return;
+    var call = state.queue.shift();
+    var why = untrue(call);
+    if (why) {
+      drop(call, why);
+      pumpVoice();
+      return;
+    }
+    var once = state.queue.length > 0 || performance.now() - call.received > ONCE_AFTER_MS;
+    speak(call, once).then(function () {
+      state.speaking = null;
+      renderSpotlight();
+      pumpVoice();
+    });
+    renderSpotlight();
+  }
+
+  // Play one call's WAV; resolves when it has ended, failed or been cut. One player for all
+  // calls, and the next starts only after this one resolves: calls never overlap.
+  function speak(call, once) {
+    var entry = { id: call.id, code: call.code, counter: call.counter, once: once, received: call.received,
+                  start: null, end: null, error: null, cut: null };
     log(audioLog, entry);
-    return call.audio.then(function (url) {
+    var finish = null;
+    state.speaking = {
+      call: call, entry: entry,
+      cut: function (why) {  // before it starts playing, or while it plays
+        entry.cut = why;
+        if (finish) finish(); else entry.start = entry.end = performance.now();
+      }
+    };
+    return fetchAudio(call, once).then(function (url) {
+      if (entry.cut) { URL.revokeObjectURL(url); return; }
       return new Promise(function (resolve) {
         var timer;
         function done(err) {
@@ -133,9 +242,11 @@
           if (err) entry.error = String(err);
           clearTimeout(timer);
           player.onended = player.onerror = null;
+          player.pause();
           URL.revokeObjectURL(url);
           resolve();
         }
+        finish = function () { done(); };
         player.onended = function () { done(); };
         player.onerror = function () { done("media error"); };
         timer = setTimeout(function () { done("timeout"); }, AUDIO_TIMEOUT_MS);
@@ -150,6 +261,7 @@
         }
       });
     }, function (err) {
+      if (entry.cut) return;
       entry.start = entry.end = performance.now();
       entry.error = String(err && err.message || err);
     });
@@ -190,6 +302,7 @@
       delete state.seen[key];
       return false;
     });
+    Object.keys(state.latest).forEach(function (n) { if (state.latest[n] > maxId) delete state.latest[n]; });
   }
 
   function holds(snap, call) {
@@ -197,18 +310,28 @@
     return !!snap && (snap.recent_calls || []).some(function (r) { return callKey(r) === key; });
   }
 
+  // A counter's newest call id, from every call seen (listed or announced).
+  function noteLatest(call) {
+    if (call.id == null) return;
+    var latest = state.latest[call.counter];
+    if (latest === undefined || call.id > latest) state.latest[call.counter] = call.id;
+  }
+
   // A call's turn in the spotlight and the voice, once: the first of its `called` or the first
   // snapshot (not a connect's) that holds it.
   function announce(call) {
     if (!remember(call)) return false;
+    call.received = performance.now();
+    noteLatest(call);
+    log(receivedLog, { id: call.id, code: call.code, counter: call.counter, at: call.received });
     markRow(call.counter);
-    prefetch(call);
-    state.queue.push(call);
-    pump();
+    showCall(call);
+    pruneVoice();  // an older call at this counter, being said now, is cut
+    enqueueVoice(call);
     return true;
   }
 
-  // ---- spotlight: one call at a time ---------------------------------------------------------
+  // ---- calls arriving --------------------------------------------------------------------------
   // Kept cheap (no forced layout): the time from a call to the screen is what citizens see.
   function onCalled(call) {
     state.received += 1;
@@ -218,6 +341,7 @@
     if (state.seen[key] || (holds(state.snapshot, call) && versions.covers(call.v))) {
       state.duplicates += 1;
       remember(call);
+      noteLatest(call);
       return;
     }
     if (!holds(state.snapshot, call) && !state.pending.some(function (c) { return callKey(c) === key; })) {
@@ -231,63 +355,96 @@
   // The called number in its counter's row, until the next snapshot redraws the table.
   function setServing(call) {
     var tr = document.querySelector('#counter-rows tr[data-counter="' + Number(call.counter) + '"]');
-    if (!tr || tr.classList.contains("paused")) return;
+    if (!tr || tr.classList.contains("paused") || tr.classList.contains("no-officer")) return;
     var td = tr.querySelector("td.serving");
     td.textContent = call.code;
     td.dataset.code = call.code;
   }
 
-  function pump() {
-    if (state.current || !state.queue.length) return;
-    var call = state.queue.shift();
-    state.current = call;
-    showSpotlight(call);
-    var shownAt = Date.now();
-    var spoken = false;
-    speak(call).then(function () { spoken = true; });
-    // The spotlight holds `spotlight_seconds`, or MIN_HOLD_MS while other calls wait, and never
-    // ends before the call has been said.
-    var tick = setInterval(function () {
-      var hold = state.spotlightSeconds * 1000;
-      if (state.queue.length) hold = Math.min(hold, MIN_HOLD_MS);
-      if (!spoken || Date.now() - shownAt < hold) return;
-      clearInterval(tick);
-      state.current = null;
-      if (state.queue.length) pump(); else showIdle();
-    }, 100);
+  // ---- spotlight: the latest true calls, up to SPOT_MAX together -------------------------------
+  // A call shows at once (never behind the voice). Calls made within a few seconds of each other
+  // share the spotlight, newest first and biggest; a newer call at the same counter replaces the
+  // older one, and a call that is no longer true leaves it. Each stays `spotlight_seconds`.
+  function showCall(call) {
+    state.spot = state.spot.filter(function (c) { return c.counter !== call.counter; });
+    call.shownAt = Date.now();
+    state.spot.unshift(call);
+    if (state.spot.length > SPOT_MAX) state.spot.length = SPOT_MAX;
+    renderSpotlight();
+    log(shownLog, { id: call.id, code: call.code, counter: call.counter, tags: tagText(call),
+                    at: performance.now() });
   }
 
-  function showSpotlight(call) {
-    var spot = $("spotlight");
+  function pruneSpotlight() {
+    var hold = Math.max(state.spotlightSeconds * 1000, 1000), now = Date.now();
+    var before = state.spot.length;
+    state.spot = state.spot.filter(function (c) {
+      // The call being said stays until it has been said.
+      var saying = state.speaking && state.speaking.call === c;
+      return !untrue(c) && (saying || now - c.shownAt < hold);
+    });
+    if (state.spot.length !== before) renderSpotlight();
+  }
+  setInterval(pruneSpotlight, 250);
+
+  function tagText(call) {
+    return [call.recall ? S.recall : "", call.priority ? S.priority : ""].filter(Boolean).join(" ");
+  }
+
+  function tags(call) {
+    var out = [];
+    if (call.recall) out.push(el("span", "qd-tag", S.recall));
+    if (call.priority) out.push(el("span", "qd-tag qd-tag-priority", S.priority));
+    return out;
+  }
+
+  function renderSpotlight() {
+    var spot = $("spotlight"), calls = state.spot;
+    log(spotLog, { at: performance.now(), ids: calls.map(function (c) { return c.id; }) });
+    if (!calls.length) { showIdle(); return; }
+    var call = calls[0];
     $("spot-code").textContent = call.code;
     $("spot-counter").textContent = String(call.counter);
-    var tags = $("spot-tags");
-    tags.textContent = "";
-    if (call.recall) tags.appendChild(el("span", "qd-tag", S.recall));
-    if (call.priority) tags.appendChild(el("span", "qd-tag", S.priority));
-    spot.setAttribute("aria-label", S.call + " " + call.code + " – " + S.counter + " " + call.counter);
+    QMS.fill($("spot-tags"), tags(call));
+    spot.setAttribute("aria-label", calls.map(function (c) {
+      return S.call + " " + c.code + " – " + S.counter + " " + c.counter;
+    }).join("; "));
     spot.dataset.code = call.code;
     spot.dataset.counter = call.counter;
+    spot.dataset.count = calls.length;
+    var saying = state.speaking && state.speaking.call;
+    spot.classList.toggle("saying", saying === call);
+    QMS.fill($("spot-more"), calls.slice(1).map(function (c) {
+      var li = el("li", { data: { id: c.id, code: c.code, counter: c.counter } },
+                  [el("span", "code", c.code), el("span", "arrow", "→"),
+                   el("span", "ctr", S.counter + " " + c.counter)].concat(tags(c)));
+      if (saying === c) li.classList.add("saying");
+      return li;
+    }));
     spot.classList.remove("idle");
-    if (spot.classList.contains("active")) {
-      // Another call right after: play the pop-in again, without a frame of the idle panel.
-      $("spot-call").getAnimations().forEach(function (a) { a.currentTime = 0; });
-    } else {
-      spot.classList.add("active");
+    if (spot.dataset.shown !== String(call.id)) {
+      spot.dataset.shown = String(call.id);
+      if (spot.classList.contains("active")) {
+        // Another call right after: play the pop-in again, without a frame of the idle panel.
+        $("spot-call").getAnimations().forEach(function (a) { a.currentTime = 0; });
+      } else {
+        spot.classList.add("active");
+      }
+      requestAnimationFrame(function () { fitText($("spot-code")); });
     }
-    requestAnimationFrame(function () { fitText($("spot-code")); });
-    log(shownLog, { id: call.id, code: call.code, counter: call.counter, tags: tags.textContent, at: performance.now() });
   }
 
   function showIdle() {
     var spot = $("spotlight");
-    spot.classList.remove("active");
+    spot.classList.remove("active", "saying");
     spot.classList.add("idle");
     spot.removeAttribute("aria-label");
     delete spot.dataset.code;
     delete spot.dataset.counter;
+    delete spot.dataset.shown;
+    spot.dataset.count = 0;
+    QMS.fill($("spot-more"), []);
   }
-
   // Shrink a one-line text until it fits its box (a long center name, codes such as "AB1005").
   // The node is a block with white-space: nowrap, so scrollWidth is its text's width.
   function fitText(node) {
@@ -328,7 +485,7 @@
     // first); a connect's first snapshot is the past: only listed.
     (snap.recent_calls || []).slice().reverse().forEach(function (c) {
       if (!inScope(c)) return;
-      if (first) remember(c); else announce(c);
+      if (first) { remember(c); noteLatest(c); } else announce(c);
     });
     tickClock();  // the clock's width is known before the name is fitted beside it
     $("center-name").textContent = snap.center_name || "";
@@ -339,6 +496,9 @@
     renderCounters();
     renderRecent();
     renderTicker(snap.notice || "");
+    // A pause or a finish this snapshot shows takes its calls out of the voice and the spotlight.
+    pruneVoice();
+    pruneSpotlight();
   }
 
   function renderFilterLabel(snap) {
@@ -370,26 +530,34 @@
     state.pending.forEach(function (c) { serving[c.counter] = c.code; });  // newer than the snapshot
     var body = $("counter-rows");
     var rows = (snap.counters || []).filter(function (c) { return !sc || sc.counters[c.number]; });
+    // Few counters: one column of big rows; more: two columns (the header repeated over each).
+    var columns = rows.length > ONE_COLUMN_MAX ? 2 : 1;
+    setColumns(columns);
     // Rows never get smaller than MIN_ROW_REM: more counters than fit take turns, a page at a time.
-    var perPage = rowsPerPage(rows.length);
+    var perPage = rowsPerPage(Math.ceil(rows.length / columns)) * columns;
     var pages = Math.max(1, Math.ceil(rows.length / perPage));
     if (state.page >= pages) state.page = 0;
     var shown = rows.slice(state.page * perPage, (state.page + 1) * perPage);
     body.textContent = "";
-    shown.forEach(function (c) {
+    var perColumn = Math.ceil(shown.length / columns);
+    shown.forEach(function (c, i) {
       var mine = c.services.filter(function (s) { return !sc || sc.services[s] || (wantRoom && c.room === wantRoom); });
       var waiting = mine.reduce(function (n, s) { return n + (services[s] ? services[s].waiting : 0); }, 0);
       var tr = el("tr");
       tr.dataset.counter = c.number;
       var paused = c.state === "paused";
+      var away = !paused && c.officer === false;  // nobody signed in: it must not look open
       if (paused) tr.classList.add("paused");
+      if (away) tr.classList.add("no-officer");
+      if (i >= perColumn) tr.classList.add("col-2");
       tr.appendChild(el("td", "num", String(c.number)));
-      tr.appendChild(el("td", "svc", mine.map(function (s) {
+      // In a span, so that the dense layout can cut it at two lines (display.css).
+      tr.appendChild(el("td", "svc", [el("span", null, mine.map(function (s) {
         return services[s] ? serviceName(services[s]) : s;
-      }).join(", ")));
+      }).join(", "))]));
       var code = serving[c.number] || c.serving;
-      var td = el("td", "serving", paused ? S.paused : (code || "–"));
-      if (!paused && code) td.dataset.code = code;
+      var td = el("td", "serving", paused ? S.paused : away ? S.no_officer : (code || "–"));
+      if (!paused && !away && code) td.dataset.code = code;
       tr.appendChild(td);
       tr.appendChild(el("td", "wait", L.num(waiting)));
       highlight(tr, c.number);
@@ -405,7 +573,20 @@
     label.hidden = pages < 2;
     label.textContent = (state.page + 1) + "/" + pages;
     state.pages = pages;
-    sizeRows(Math.max(shown.length, 1));
+    sizeRows(Math.max(Math.ceil(shown.length / columns), 1));
+  }
+
+  // The header's cells once per column of rows; the table's grid (display.css) follows --cols.
+  function setColumns(n) {
+    var table = $("counter-table"), head = table.tHead.rows[0];
+    if (Number(table.dataset.columns || 1) === n) return;
+    var cells = [].slice.call(head.cells, 0, 4);
+    head.textContent = "";
+    for (var i = 0; i < n; i++) {
+      cells.forEach(function (th) { head.appendChild(i ? th.cloneNode(true) : th); });
+    }
+    table.dataset.columns = n;
+    table.style.setProperty("--cols", n);
   }
 
   // A row just called glows and fades; rows are rebuilt on every snapshot, so the fade resumes
@@ -444,7 +625,9 @@
   // Rows share the height: few counters get big rows, more get smaller ones down to MIN_ROW_REM.
   function sizeRows(n) {
     var h = Math.min(tableSpace(state.pages > 1) / n, rem() * MAX_ROW_REM);
-    $("counter-table").style.setProperty("--row-h", h + "px");
+    var table = $("counter-table");
+    table.style.setProperty("--row-h", h + "px");
+    table.style.setProperty("--rows", n);
   }
 
   function nextPage() {
@@ -455,9 +638,10 @@
   }
   setInterval(nextPage, PAGE_MS);
 
-  // The snapshot's calls and the pending ones, each once (by id), newest first.
+  // The snapshot's calls and the pending ones, each once (by id), newest first; a recall takes
+  // the place of its number's earlier call at that counter instead of adding a row.
   function recentCalls() {
-    var snap = state.snapshot, byKey = {}, calls = [];
+    var snap = state.snapshot, byKey = {}, byTicket = {}, calls = [];
     state.pending.concat(snap ? snap.recent_calls || [] : []).forEach(function (c) {
       var key = callKey(c);
       if (byKey[key] || !inScope(c)) return;
@@ -468,7 +652,12 @@
       if (a.id != null && b.id != null) return b.id - a.id;
       return Date.parse(b.at) - Date.parse(a.at);
     });
-    return calls.slice(0, RECENT_MAX);
+    return calls.filter(function (c) {
+      var ticket = c.code + "@" + c.counter;
+      if (byTicket[ticket]) return false;
+      byTicket[ticket] = true;
+      return true;
+    }).slice(0, RECENT_MAX);
   }
 
   function renderRecent() {
@@ -520,11 +709,87 @@
   }
   setConnected(false);
 
+  // ---- the TV as a device: pairing and status (docs/display.md, "Pairing") ------------------
+  // Its credentials come from the URL once (?device=&token=, then kept and taken out of the
+  // address bar) or from the code pairing; they are kept in localStorage across reboots.
+  var STORE_KEY = "qms.display.device", SECRET_KEY = "qms.display.pair-secret";
+  var PAIR_POLL_MS = 4000;      // an unpaired TV asks this often whether its code was entered
+  var STATUS_MS = 60000;        // a paired TV reports its status this often, and on connect
+  var started = Date.now();
+  var creds = (function () {
+    var device = params.get("device") || null, token = params.get("token");
+    if (token) {  // the token alone names its device
+      store(STORE_KEY, JSON.stringify({ device: device, token: token }));
+      params.delete("device"); params.delete("token");
+      history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : ""));
+      return { device: device, token: token };
+    }
+    try { return JSON.parse(load(STORE_KEY) || "null"); } catch (e) { return null; }
+  })();
+
+  function load(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  function store(key, value) {
+    try { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+
+  function pairSecret() {
+    var secret = load(SECRET_KEY);
+    if (!secret) { secret = QMS.uuid4() + QMS.uuid4(); store(SECRET_KEY, secret); }
+    return secret;
+  }
+
+  var pairTimer = null;
+  function pair() {
+    clearTimeout(pairTimer);
+    if (creds || !state.connected || params.get("pair") === "0") return;
+    link.socket.emit("pair", { secret: pairSecret() }, function (ack) {
+      if (ack && ack.ok && ack.token) {
+        creds = { device: ack.device, token: ack.token };
+        store(STORE_KEY, JSON.stringify(creds));
+        store(SECRET_KEY, null);
+        showPairCode(null);
+        link.socket.disconnect().connect();  // again, as the device
+        return;
+      }
+      if (ack && ack.ok && ack.code) showPairCode(ack.code);
+      pairTimer = setTimeout(pair, PAIR_POLL_MS);
+    });
+  }
+
+  function showPairCode(code) {
+    var box = $("pair-code");
+    box.hidden = !code;
+    $("pair-digits").textContent = code ? code.slice(0, 3) + " " + code.slice(3) : "";
+  }
+
+  function reportStatus() {
+    if (!creds || !state.connected) return;
+    var detail = innerWidth + "x" + innerHeight + " · " + (speaks() ? S.voice_on : S.voice_off) + " · " +
+      S.voice_queue + ": " + state.queue.length;
+    link.socket.emit("status", { printer: "none", outbox: state.queue.length,
+                                 uptime_s: Math.floor((Date.now() - started) / 1000), version: "display",
+                                 detail: detail }, function (ack) {
+      state.paired = !!(ack && ack.ok);
+      if (ack && !ack.ok && ack.error === "unauthorized") {
+        // Revoked, or a token mistyped in the URL: forget it and show a code to pair again.
+        creds = null;
+        store(STORE_KEY, null);
+        pair();
+      }
+    });
+  }
+  setInterval(reportStatus, STATUS_MS);
+
   // The server sends a fresh snapshot on every connect: the first one is always applied.
   link = QMS.connect("/display", {
-    onStatus: function (up) {
+    auth: function (cb) { cb(!creds ? {} : creds.device ? { device: creds.device, token: creds.token } : { token: creds.token }); },
+    onStatus: function (up, reason) {
       if (up) state.connects = link.connects;
       setConnected(up);
+      if (up) { if (creds) reportStatus(); else pair(); }
+      // The server cut the device (revoked, new token): Socket.IO does not come back by itself
+      // then, but the TV must go on showing the calls, as a public page until paired again.
+      if (!up && reason === "io server disconnect") setTimeout(function () { link.socket.connect(); }, 1000);
     }
   });
   versions = link.versions;
@@ -533,7 +798,7 @@
   // Sizes depend on the screen and on the font, which may arrive after the first snapshot.
   function relayout() {
     fitText($("center-name"));
-    if (state.current) fitText($("spot-code"));
+    if (state.spot.length) fitText($("spot-code"));
     renderCounters();
     tickerText = null;
     if (state.snapshot) renderTicker(state.snapshot.notice || "");
@@ -541,7 +806,8 @@
   window.addEventListener("resize", relayout);
   if (document.fonts) document.fonts.addEventListener("loadingdone", relayout);
 
-  window.qmsDisplay = { state: state, audioLog: audioLog, shownLog: shownLog, speaks: speaks, socket: link.socket,
+  window.qmsDisplay = { paired: function () { return state.paired; }, state: state, audioLog: audioLog, shownLog: shownLog, receivedLog: receivedLog,
+                       droppedLog: droppedLog, spotLog: spotLog, speaks: speaks, socket: link.socket,
                        versions: versions, nextPage: nextPage, onSnapshot: onSnapshot, onCalled: onCalled,
                        recentCalls: recentCalls };
 })();

@@ -25,3 +25,6 @@ RATING_RECEIVED = "rating_received"
 
 # Socket.IO's own message when a connection is refused for its credentials
 UNAUTHORIZED = "unauthorized"
+
+# /display, issue 12: an unpaired TV asks for its pairing code, then for its token (acknowledged)
+PAIR = "pair"

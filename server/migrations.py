@@ -447,7 +447,7 @@ def _drop_triggers(db: Database) -> None:
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they apply."""
-    return [core, reports, alerts, hotpath, official]
+    return [core, reports, alerts, hotpath, official, displays]
 
 
 def migrate(db: Database) -> None:
@@ -499,3 +499,16 @@ def m002_province_outbox(db: Database) -> None:
         attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, last_error TEXT,
         delivered_at REAL, answer TEXT)""")
     db.execute("CREATE INDEX province_outbox_due ON province_outbox (next_at) WHERE delivered_at IS NULL")
+
+
+# -- issue 12: a waiting-room display pairs with a code shown on the TV ---------------------------
+displays = Migrations("qms.displays")
+
+
+@displays()
+def m001_display_pairings(db: Database) -> None:
+    # One row per TV waiting to be paired: the code it shows, the hash of the secret only it
+    # knows, and, once an administrator has entered the code, its new device's token until the
+    # TV collects it (then the row is deleted; unclaimed rows expire).
+    db.execute("""CREATE TABLE display_pairings (code TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE,
+                  created_at REAL NOT NULL, expires_at REAL NOT NULL, device_id TEXT, token TEXT)""")

@@ -97,6 +97,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("province_push_token", "", "Bearer token sent to the province's URL, if it asks for one.", live=True),
     Setting("province_push_timeout_s", 10.0, "Seconds to wait for the province's answer before trying again later."),
     Setting("province_push_interval_s", 5.0, "Seconds between rounds of the push outbox (retries back off from this up to an hour)."),
+    Setting("voice_number_style", "tư,linh,nghìn", "The center's number words, comma-separated: 4 after 'mươi' ('tư' or 'bốn'), a zero tens digit ('linh' or 'lẻ'), 1000 ('nghìn' or 'ngàn'). The calls and the voice studio's clip list follow it.", live=True),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -42,6 +42,8 @@ def display_snapshot(db: Database, cfg: EngineConfig, now: float) -> dict:
             "serving": held["code"] if held else None,
             "serving_state": held["state"] if held else None,
             "waiting": sum(waiting.get(s, 0) for s in c["services"]),
+            # The TV marks a counter nobody is signed in at, so it does not look open.
+            "officer": c["officer_id"] is not None,
         })
     return {
         "center_name": cfg.center_name, "unit_name": cfg.unit_name, "now": cfg.iso(now),

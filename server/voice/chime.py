@@ -12,12 +12,18 @@ PARTIALS = ((1.0, 1.0), (2.0, 0.35), (3.0, 0.12))  # harmonics that make a soft 
 PEAK = 0.45 * 32767  # well under full scale: the chime should not startle the room
 
 
-def chime() -> list[int]:
-    """The chime as RATE Hz mono 16-bit samples, about 1.5 s long."""
-    note_len = int(NOTE_SECONDS * RATE)
+SHORT_NOTES = ((0.0, 659.25), (0.2, 523.25))
+SHORT_NOTE_SECONDS = 0.4
+
+
+def chime(short: bool = False) -> list[int]:
+    """The chime as RATE Hz mono 16-bit samples, about 1.5 s long; `short`: 0.6 s, for a call said
+    once while others wait (the 5 s budget of a brief call, docs/voice.md)."""
+    notes, seconds = (SHORT_NOTES, SHORT_NOTE_SECONDS) if short else (NOTES, NOTE_SECONDS)
+    note_len = int(seconds * RATE)
     attack, release = int(0.005 * RATE), int(0.05 * RATE)
-    mix = [0.0] * (int(NOTES[-1][0] * RATE) + note_len)
-    for start_s, freq in NOTES:
+    mix = [0.0] * (int(notes[-1][0] * RATE) + note_len)
+    for start_s, freq in notes:
         start = int(start_s * RATE)
         for i in range(note_len):
             t = i / RATE

@@ -14,6 +14,19 @@ class Clip:
     mtime_ns: int
 
 
+def clips_folder(instance_path, setting) -> Path:
+    """The center's clip folder: the `voice_clips` setting, or <instance>/voice/clips (made, so
+    the center sees where its recordings go; a read-only instance leaves it to espeak-ng)."""
+    if setting:
+        return Path(setting)
+    folder = Path(instance_path) / "voice" / "clips"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    return folder
+
+
 def find_clips(clips_dir: Path | None) -> dict[str, Clip]:
     """The clips in the folder by piece key, matching file names in NFC and case-insensitively;
     a folder that does not exist (yet) has no clips."""

@@ -49,6 +49,15 @@ class NumberStyle:
 DEFAULT_STYLE = NumberStyle()
 
 
+def style_from_text(text: str) -> NumberStyle:
+    """The `voice_number_style` setting ("tư,linh,nghìn") as a NumberStyle; VoiceInputError naming
+    the bad part."""
+    parts = [p.strip() for p in str(text or "").split(",")]
+    if len(parts) != 3:
+        raise VoiceInputError(f"Kiểu đọc số {text!r}: cần ba từ cách nhau bởi dấu phẩy, ví dụ 'tư,linh,nghìn'")
+    return NumberStyle(four=parts[0], zero_tens=parts[1], thousand=parts[2])
+
+
 def _below_thousand(n: int, full: bool, style: NumberStyle) -> list[str]:
     """Words of 1..999; `full` says the hundreds are read even when zero (the 005 of 1005)."""
     hundreds, tens, units = n // 100, n // 10 % 10, n % 10

@@ -8,6 +8,8 @@ from .errors import VoiceInputError
 from .numbers import DEFAULT_STYLE, DIGITS, LETTER_NAMES, NumberStyle, code_pieces, number_words
 
 DEFAULT_TEMPLATE = "Xin mời công dân có số thứ tự {số} đến quầy số {quầy}"
+# A call said once while others wait has 5 s (chime included): the short form of the sentence.
+BRIEF_TEMPLATE = "Mời số {số} đến quầy {quầy}"
 NUMBER_FIELD = "số"
 COUNTER_FIELD = "quầy"
 MAX_COUNTER = 9999
@@ -85,9 +87,12 @@ def call_pieces(code: str, counter: int, *, mode: str = "number", template: str 
     return [piece for _, pieces in _render(code, counter, mode, template, style) for piece in pieces]
 
 
-def required_clips(template: str = DEFAULT_TEMPLATE, style: NumberStyle = DEFAULT_STYLE) -> list[str]:
-    """File names of every clip a call can need: template phrases, then number words, then letters."""
-    phrases = [piece_key(v) for kind, v in parse_template(template) if kind == "text" and piece_key(v)]
+def required_clips(template: str = DEFAULT_TEMPLATE, style: NumberStyle = DEFAULT_STYLE,
+                   brief: str = BRIEF_TEMPLATE) -> list[str]:
+    """File names of every clip a call can need: template phrases (the full and the brief
+    sentence), then number words, then letters."""
+    phrases = [piece_key(v) for t in (template, brief) for kind, v in parse_template(t)
+               if kind == "text" and piece_key(v)]
     # Derived from the reader itself so the list cannot drift from what calls really say;
     # 0..9999 and the digits already use every word that 6-digit numbers use.
     words = set(DIGITS)

@@ -14,11 +14,10 @@ from .base import (MAX_TEXT, MESSAGE_IDS, OutModel, WireModel, bad_request, pars
 from .params import MAX_INT, integer, is_number, row_id
 from .incoming import (ACTIONS, MAX_AGE_MS, MAX_DOSSIER, PRINTER_STATES, BoardAuth, CounterAction,
                        CounterActionBody, CounterAuth, KioskAuth, PrintFailed, Rating, Status, Ticket,
-                       TicketBody, INCOMING)
+                       TicketBody, DisplayAuth, Pair, INCOMING)
 from .outgoing import (ActionResult, BoardSnapshot, Called, CounterActionAck, CounterView, DisplaySnapshot,
                        DeviceConfig, ErrorBody, ErrorCode, PrintFailedAck, RatingAck, RatingReceived, StatusAck,
-                       TicketAck,
-                       TicketInfo, TicketStatus, Version, OUTGOING)
+                       TicketAck, TicketInfo, TicketStatus, Version, PairAck, OUTGOING)
 
 # The model of each kiosk event's payload, by event name (server/events.py).
 EVENTS = {"ticket": Ticket, "rating": Rating, "status": Status, "print_failed": PrintFailed,
@@ -35,5 +34,5 @@ __all__ = [
     "TicketBody", "CounterActionBody",
     "Version", "ErrorBody", "ErrorCode", "TicketInfo", "TicketStatus", "TicketAck", "RatingAck", "StatusAck",
     "PrintFailedAck", "Called", "ActionResult", "CounterActionAck", "DisplaySnapshot", "BoardSnapshot",
-    "CounterView", "RatingReceived", "DeviceConfig",
+    "CounterView", "RatingReceived", "DeviceConfig", "DisplayAuth", "Pair", "PairAck",
 ]

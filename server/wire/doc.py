@@ -47,6 +47,9 @@ TABLES: dict[str, tuple[type[BaseModel], int]] = {
     "device_config": (out.DeviceConfig, 0),
     "http_ticket": (inc.TicketBody, 0),
     "http_counter_action": (inc.CounterActionBody, 0),
+    "display_auth": (inc.DisplayAuth, 0),
+    "pair": (inc.Pair, 0),
+    "pair_ack": (out.PairAck, 0),
 }
 
 HEADER = "| field | type | required | default | limits | description |\n|---|---|---|---|---|---|"

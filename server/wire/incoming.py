@@ -137,5 +137,21 @@ class CounterActionBody(WireModel):
     counter: int | None = Field(None, description="Accepted and ignored: the counter is the one in the path")
 
 
+class DisplayAuth(WireModel):
+    """`auth` of a `/display` connection: none for a TV not paired yet, or its device id and token
+    (after pairing, or `?device=&token=` in its URL). Credentials that are refused leave the TV
+    connected, unpaired: it shows its pairing code again."""
+
+    device: Text | None = Field(None, description="The display device's id (may be left out: the token names it)")
+    token: Text | None = Field(None, description="Its token")
+
+
+class Pair(WireModel):
+    """`pair` on `/display`: an unpaired TV asks for its code, then (every few seconds) for its token."""
+
+    secret: Annotated[str, Field(min_length=16, max_length=128)] = Field(
+        description="A random secret the TV made and keeps; only its hash is stored")
+
+
 INCOMING = (Ticket, Rating, Status, PrintFailed, CounterAction, KioskAuth, CounterAuth, BoardAuth,
-            TicketBody, CounterActionBody)
+            TicketBody, CounterActionBody, DisplayAuth, Pair)

@@ -158,6 +158,7 @@ class DisplayCounter(OutModel):
     serving: str | None = Field(description="The code in hand, or null")
     serving_state: Literal["called", "serving"] | None = Field(description="State of the ticket in hand")
     waiting: int = Field(description="Today's waiting tickets of its services")
+    officer: bool = Field(description="An officer is signed in at the counter")
 
 
 class DisplayService(OutModel):
@@ -309,6 +310,16 @@ class RatingReceived(OutModel):
     satisfaction_rate: Number | None = Field(description="(5 + 4) / counted × 100, or null")
 
 
+class PairAck(OutModel):
+    """The acknowledgement of `pair`: the code to show until an administrator enters it, then,
+    once, the display's device id and token."""
+
+    ok: Literal[True] = Field(description="Always true")
+    code: str | None = Field(None, description="The code to show (6 digits); absent once paired")
+    device: str | None = Field(None, description="The new display device's id, once paired")
+    token: str | None = Field(None, description="Its token, handed out once: the TV keeps it")
+
+
 OUTGOING = (Version, ErrorBody, TicketInfo, TicketStatus, TicketAck, RatingAck, StatusAck, PrintFailedAck,
             Called, ActionResult, CounterActionAck, DisplaySnapshot, BoardSnapshot, CounterView, RatingReceived,
-            DeviceConfig)
+            DeviceConfig, PairAck)

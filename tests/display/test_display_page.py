@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from server import create_app
 
-from server.engine import admin
+from server.engine import admin, counters
 from tests.browser_fixtures import artifact, browser  # noqa: F401
 from tests.conftest import FakeClock, LiveServer
 from tests.display.helpers import Center, open_display
@@ -292,20 +292,56 @@ def test_spotlight_animation_is_slow(browser, live_server, center):
     page.context.close()
 
 
-def test_more_counters_than_fit_take_turns_a_page_at_a_time(browser, live_server, center):
-    for number in range(4, 13):
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_up_to_20_counters_fit_one_screen_in_two_columns(browser, live_server, center, size):
+    """Issue 12: 16 counters paged through three screens; now up to 20 show at once, in two
+    columns of rows no lower than 3.6 rem (72 px at 1080 lines), nothing cut off the screen."""
+    for number in range(4, 21):
+        live_server.qms.write(admin.add_counter, number=number, services=["B"])
+    page = open_display(browser, live_server, size=size)
+    expect(page.locator("#counter-rows tr")).to_have_count(20)
+    assert page.locator("#page-label").is_hidden()
+    assert page.locator("#counter-table").get_attribute("data-columns") == "2"
+    boxes = page.locator("#counter-rows tr").evaluate_all(
+        "rs => rs.map(r => { const b = r.getBoundingClientRect(); return [b.left, b.top, b.bottom, b.height]; })")
+    assert min(b[3] for b in boxes) >= 3.6 * size[1] / 54 - 1
+    assert max(b[2] for b in boxes) <= size[1]
+    lefts = sorted({round(b[0]) for b in boxes})
+    assert len(lefts) == 2  # counters 1-10 in the first column, 11-20 in the second
+    assert [round(b[0]) for b in boxes[:10]] == [lefts[0]] * 10
+    # Every header cell and every serving number fits its cell.
+    cut = page.evaluate("""() => [...document.querySelectorAll('#counter-table th, #counter-rows td.serving, #counter-rows td.num')]
+        .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent)""")
+    assert cut == []
+    page.context.close()
+
+
+def test_more_than_20_counters_take_turns_a_page_at_a_time(browser, live_server, center):
+    for number in range(4, 25):
         live_server.qms.write(admin.add_counter, number=number, services=["B"])
     page = open_display(browser, live_server, size=(1366, 768))
     expect(page.locator("#page-label")).to_have_text("1/2")
     first = [int(n) for n in page.locator("#counter-rows tr").evaluate_all("rs => rs.map(r => r.dataset.counter)")]
-    assert first == list(range(1, len(first) + 1)) and 6 <= len(first) < 12
-    # Rows stay tall enough to read from afar: at least 4.5 rem (64 px on a 768-line screen).
+    assert first == list(range(1, len(first) + 1)) and 12 <= len(first) < 24
+    # Rows stay tall enough to read from afar: at least 3.6 rem (51 px on a 768-line screen).
     heights = page.locator("#counter-rows tr").evaluate_all("rs => rs.map(r => r.getBoundingClientRect().height)")
-    assert min(heights) >= 4.5 * 768 / 54 - 1
+    assert min(heights) >= 3.6 * 768 / 54 - 1
     page.evaluate("window.qmsDisplay.nextPage()")
     expect(page.locator("#page-label")).to_have_text("2/2")
     second = [int(n) for n in page.locator("#counter-rows tr").evaluate_all("rs => rs.map(r => r.dataset.counter)")]
-    assert first + second == list(range(1, 13))
+    assert first + second == list(range(1, 25))
     page.evaluate("window.qmsDisplay.nextPage()")
     expect(page.locator("#page-label")).to_have_text("1/2")
+    page.context.close()
+
+
+def test_counter_without_officer_and_paused_are_marked(browser, live_server, center):
+    page = open_display(browser, live_server)
+    qms = live_server.qms
+    qms.write(lambda db, cfg, now: counters.sign_out(db, cfg, now, number=3, user=None, actor="test", force=True))
+    center.act(2, "pause")
+    expect(page.locator('#counter-rows tr[data-counter="3"] td.serving')).to_have_text("CHƯA CÓ CÁN BỘ")
+    expect(page.locator('#counter-rows tr[data-counter="2"] td.serving')).to_have_text("TẠM NGHỈ")
+    assert "no-officer" in page.locator('#counter-rows tr[data-counter="3"]').get_attribute("class")
+    assert "no-officer" not in (page.locator('#counter-rows tr[data-counter="1"]').get_attribute("class") or "")
     page.context.close()

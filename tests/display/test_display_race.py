@@ -91,7 +91,9 @@ class Race:
         page = self.page
         assert page.evaluate("window.__dups") == [], f"{what}: a call listed twice"
         db = self.live.store.read()
-        expected = [(c["code"], str(c["counter"])) for c in views.recent_calls(db, self.live.qms.cfg(), 8)]
+        # A recall takes its number's row (issue 12): each number at a counter once, newest first.
+        expected = list(dict.fromkeys((c["code"], str(c["counter"]))
+                                      for c in views.recent_calls(db, self.live.qms.cfg(), 8)))
         shown = page.locator("#recent-list li[data-code]").evaluate_all(
             "ls => ls.map(li => [li.dataset.code, li.dataset.counter])")
         assert [tuple(x) for x in shown] == expected, what

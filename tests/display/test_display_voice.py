@@ -185,10 +185,11 @@ def test_calls_are_spoken_one_after_another(sound_browser, live_server, voiced):
     log = page.evaluate("window.qmsDisplay.audioLog")
     assert [(e["code"], e["counter"], e["error"]) for e in log] == [("A001", 1, None), ("B001", 2, None)]
     assert log[1]["start"] >= log[0]["end"]  # the second waited for the first to end
-    # The spotlight followed the voice: B001 was shown only once A001 had been said.
+    # The spotlight does not wait for the voice (issue 12: it fell 80 s behind): B001 was shown
+    # while A001 was still being said, and B001, said while nothing else waited, in full.
     shown = page.evaluate("window.qmsDisplay.shownLog")
     assert [s["code"] for s in shown] == ["A001", "B001"]
-    assert shown[1]["at"] >= log[0]["end"]
+    assert shown[1]["at"] < log[0]["end"]
     page.context.close()
 
 

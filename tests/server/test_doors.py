@@ -161,6 +161,15 @@ DOORS: dict[str, Door] = {
     "/kiosk status": Door(DEVICES, payload=lambda: {"printer": "ok"}),
     "/kiosk print_failed": Door(frozenset({"ticket"}), payload=lambda: {"ticket_id": uid(), "reason": "test"}),
     "/kiosk counter_action": Door(frozenset({"counter"}), payload=lambda: {"id": uid(), "action": "next"}),
+    # issue 12: a TV not paired yet asks for its code (public: the TV has no credentials yet);
+    # a paired TV reports its status (display devices only); admins enter the code.
+    "/display pair": Door(PUBLIC, payload=lambda: {"secret": uid() + uid()}),
+    "/display status": Door(frozenset({"display"}), payload=lambda: {"printer": "none"}),
+    "GET /admin/devices/pair": Door(ADMIN_SESSION, page=True),
+    "POST /admin/devices/pair": Door(ADMIN_SESSION, form={}, page=True),
+    # issue 12: the voice studio (admins' pages; a clip's upload answers JSON)
+    "GET /admin/voice": Door(ADMIN_SESSION, page=True),
+    "POST /admin/voice/clip": Door(ADMIN_SESSION, form={}, page=True),
 }
 
 

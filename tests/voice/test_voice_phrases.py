@@ -64,12 +64,14 @@ def test_bad_counters(counter):
 
 def test_required_clips_list():
     clips = required_clips()
-    assert clips[:2] == [PHRASE_1 + ".wav", PHRASE_2 + ".wav"]
+    # The full sentence's phrases, then the brief one's (a call said once while others wait).
+    phrases = [PHRASE_1, PHRASE_2, "mời số", "đến quầy"]
+    assert clips[:4] == [p + ".wav" for p in phrases]
     words = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "mốt",
              "lăm", "tư", "linh", "trăm", "nghìn"]
-    assert clips[2:2 + len(words)] == [w + ".wav" for w in words]
-    assert set(clips[2 + len(words):]) == {name + ".wav" for name in LETTER_NAMES.values()}
-    assert len(clips) == len(set(clips)) == 2 + len(words) + 27
+    assert clips[4:4 + len(words)] == [w + ".wav" for w in words]
+    assert set(clips[4 + len(words):]) == {name + ".wav" for name in LETTER_NAMES.values()}
+    assert len(clips) == len(set(clips)) == 4 + len(words) + 27
     assert all(unicodedata.is_normalized("NFC", c) and "/" not in c for c in clips)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from . import routes
+from . import pairing, routes, voice
 
 
 def register(app, socketio, services, csrf) -> None:
     routes.register(app, socketio, services, csrf)
+    pairing.register(app, socketio, services, csrf)
+    voice.register(app, socketio, services, csrf)

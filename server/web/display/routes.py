@@ -4,7 +4,8 @@
   `voice=1`, `lang=en`); it is driven live by the `/display` Socket.IO namespace.
 - `GET /display/static/<file>` the page's own JS and CSS, served from the `display/` folder.
 - `GET /display/call.wav?code=A005&counter=3` the WAV of a call (chime, then the sentence said
-  `voice_repeat` times), made by `server.voice.CallAudio` and cached on disk.
+  `voice_repeat` times), made by `server.voice.CallAudio` and cached on disk; `&once=1` the brief
+  form (short chime, "Mời số … đến quầy …" once, at most 5 s) a display says while others wait.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from ...engine import views
 from ...errors import BadRequest, NotFound
 from ...i18n import LANGUAGES
 from ...voice import CallAudio
-from ...voice.numbers import MODES
+from ...voice.clips import clips_folder
+from ...voice.errors import VoiceInputError
+from ...voice.numbers import DEFAULT_STYLE, MODES, NumberStyle, style_from_text
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +39,19 @@ CALL_AUDIO_WINDOW_S = 24 * 3600
 MAX_CODE_LEN = 12
 
 
-def call_audio(app, qms) -> CallAudio:
+def call_audio(app, qms, style: NumberStyle = DEFAULT_STYLE) -> CallAudio:
     """The app's call-audio maker: clips from `voice_clips` (default <instance>/voice/clips),
-    cache in <instance>/voice/cache."""
+    cache in <instance>/voice/cache, numbers read in the center's `voice_number_style`."""
     instance = Path(app.instance_path)
-    clips = qms.setting("voice_clips")
-    if not clips:
-        # The default folder is made, so the center sees where its recordings go.
-        clips = instance / "voice" / "clips"
-        try:
-            clips.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass  # a read-only instance: espeak-ng reads every call
-    return CallAudio(Path(clips), instance / "voice" / "cache")
+    return CallAudio(clips_folder(instance, qms.setting("voice_clips")), instance / "voice" / "cache", style=style)
+
+
+def voice_style(qms) -> NumberStyle:
+    try:
+        return style_from_text(qms.setting("voice_number_style"))
+    except VoiceInputError as exc:
+        log.warning("voice_number_style không hợp lệ (%s); dùng 'tư,linh,nghìn'", exc)
+        return DEFAULT_STYLE
 
 
 def voice_mode(qms) -> str:
@@ -76,7 +79,8 @@ def page_strings() -> dict:
     """The words the page's script shows, in the request's language."""
     return {
         "call": _("MỜI SỐ"), "counter": _("QUẦY"), "recall": _("GỌI LẠI"), "priority": _("ƯU TIÊN"),
-        "paused": _("TẠM NGHỈ"), "idle": _("Xin mời quý khách lấy số thứ tự và chờ gọi số"),
+        "paused": _("TẠM NGHỈ"), "no_officer": _("CHƯA CÓ CÁN BỘ"),
+        "voice_on": _("tiếng: bật"), "voice_off": _("tiếng: tắt"), "voice_queue": _("chờ nói"), "idle": _("Xin mời quý khách lấy số thứ tự và chờ gọi số"),
         "no_calls": _("Chưa có số nào được gọi"), "no_counters": _("Không có quầy nào cho màn hình này"),
         "services": _("Lĩnh vực"), "unknown_services": _("Không có lĩnh vực"),
         "room": _("Phòng"),
@@ -100,7 +104,12 @@ def _call_params() -> tuple[str, int]:
 
 def blueprint(app, qms) -> Blueprint:
     bp = Blueprint("display", __name__, url_prefix="/display", template_folder="templates")
-    audio = call_audio(app, qms)
+    makers: dict[NumberStyle, CallAudio] = {}  # one per number style the setting has had (a few)
+
+    def audio_for(style: NumberStyle) -> CallAudio:
+        if style not in makers:
+            makers[style] = call_audio(app, qms, style)
+        return makers[style]
 
     @bp.get("")
     def page():
@@ -125,8 +134,12 @@ def blueprint(app, qms) -> Blueprint:
         if not views.was_called(qms.store.read(), code, counter, since=qms.now() - CALL_AUDIO_WINDOW_S):
             raise NotFound(f"Không có lượt gọi số {code} đến quầy {counter} trong 24 giờ qua")
         # espeak-ng runs as a subprocess the first time a phrase is said: off the event loop.
+        once = request.args.get("once", "0")
+        if once not in ("0", "1"):
+            raise BadRequest(f"once phải là 0 hoặc 1, không phải {once[:20]!r}")
+        audio = audio_for(voice_style(qms))
         data = qms.runtime.blocking(functools.partial(audio.wav_for_call, code, counter, repeat=voice_repeat(qms),
-                                                      mode=voice_mode(qms)))
+                                                      mode=voice_mode(qms), brief=once == "1"))
         # The URL does not say the repeat or mode (settings), so the browser revalidates by ETag.
         response = send_file(io.BytesIO(data), mimetype="audio/wav", max_age=0, conditional=True,
                              etag=hashlib.sha256(data).hexdigest()[:32], download_name=f"{code}-{counter}.wav")
