@@ -25,13 +25,22 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 
 
 def _not_near_midnight(t: float) -> float:
-    """`t`, or four hours earlier when it falls after 20:00 in the test center's zone: tests
-    advance the clock by minutes or hours and expect the same day (they failed when run at 23:30
-    Vietnam time, 16:30 UTC, a time CI may well run at)."""
+    """`t` moved back, if need be, to between 02:00 and 20:00 in the test center's zone: tests
+    advance the clock by minutes or hours and expect the same day, or stage "earlier today"
+    (they failed when run at 23:30 or 00:20 Vietnam time, times CI may well run at)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    return t - 4 * 3600 if datetime.fromtimestamp(t, ZoneInfo("Asia/Ho_Chi_Minh")).hour >= 20 else t
+    hour = datetime.fromtimestamp(t, ZoneInfo("Asia/Ho_Chi_Minh")).hour
+    return t - 4 * 3600 if hour >= 20 else t - 6 * 3600 if hour < 2 else t
+
+
+def daytime_clock():
+    """A real clock (it runs), shifted once so that it reads between 02:00 and 20:00 in the
+    center's zone: for live servers whose tests stage "earlier today"."""
+    now = time.time()
+    shift = now - _not_near_midnight(now)
+    return lambda: time.time() - shift
 
 
 class FakeClock:

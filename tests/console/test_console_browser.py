@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from server.engine import counters, ratings, tickets
 from tests.browser_fixtures import artifact, browser  # noqa: F401  (fixture)
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, daytime_clock
 
 WINDOW_S = 2
 WAIT_MS = 15_000
@@ -25,7 +25,7 @@ expect.set_options(timeout=WAIT_MS)  # generous: a loaded CI machine is slow, ne
 
 @pytest.fixture
 def server(tmp_path):
-    srv = LiveServer(tmp_path, rating_window_s=WINDOW_S).start()
+    srv = LiveServer(tmp_path, rating_window_s=WINDOW_S, CLOCK=daytime_clock()).start()
     yield srv
     srv.stop()
 
