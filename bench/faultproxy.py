@@ -6,7 +6,9 @@ Each direction of every connection through it is in one of three modes:
   behind them) until the mode leaves `hold`: a stalled link, or a stopped peer; nothing is lost;
 - `drop`: bytes are read and thrown away, the connection stays open: a half-open link in that
   direction, or, in both, a partition that neither end notices until its own timeouts.
-`cut()` resets every connection at once (a cable pulled, a peer killed). Loopback only.
+`cut()` resets every connection at once (a cable pulled, a peer killed); `half_open()` resets
+only the server's side and drops what the kiosk sends: the server knows the connection is gone,
+the kiosk does not until its own timeouts. Loopback only.
 Used by bench/faults.py and by the tests of late deliveries.
 """
 
@@ -28,6 +30,7 @@ class Proxy:
         self._modes = {UP: "pass", DOWN: "pass"}
         self._cond = threading.Condition()
         self._conns: set[socket.socket] = set()
+        self._servers: set[socket.socket] = set()  # the server-side socket of each connection
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -64,8 +67,19 @@ class Proxy:
         with self._cond:
             conns = list(self._conns)
             self._conns.clear()
+            self._servers.clear()
             self._cond.notify_all()
         for sock in conns:
+            _reset(sock)
+
+    def half_open(self) -> None:
+        """Reset the server's side of every connection, and drop whatever either side sends."""
+        self.set(up="drop", down="drop")
+        with self._cond:
+            servers = list(self._servers & self._conns)
+            self._conns.difference_update(servers)
+            self._cond.notify_all()
+        for sock in servers:
             _reset(sock)
 
     def close(self) -> None:
@@ -93,6 +107,7 @@ class Proxy:
             with self._cond:
                 self.connections += 1
                 self._conns.update((client, server))
+                self._servers.add(server)
             for src, dst, direction in ((client, server, UP), (server, client, DOWN)):
                 threading.Thread(target=self._pump, args=(src, dst, direction), daemon=True,
                                  name=f"faultproxy-{direction}").start()
@@ -117,14 +132,16 @@ class Proxy:
                     dst.sendall(data)
         except OSError:
             pass
-        # One side ended: end the other too, as a router would carry a FIN or a RST.
+        # One side ended: end the other too, as a router would carry a FIN or a RST; unless
+        # nothing gets through either way (a partition, a half-open link): then nobody tells it.
         with self._cond:
-            gone = src in self._conns
-            self._conns.discard(src)
-            self._conns.discard(dst)
-        if gone:
-            for sock in (src, dst):
-                _reset(sock)
+            silent = self._modes[UP] == self._modes[DOWN] == "drop"
+            ends = [src] if silent else [src, dst]
+            gone = [sock for sock in ends if sock in self._conns]
+            self._conns.difference_update(ends)
+            self._servers.difference_update(ends)
+        for sock in gone:
+            _reset(sock)
 
     def wait_held(self, direction: str, count: int = 1, timeout: float = 30.0) -> bool:
         """Wait until `count` chunks have been held in `direction` (True) or `timeout` (False)."""
