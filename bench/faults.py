@@ -87,6 +87,7 @@ class AgentProc:
         self.kill_before_print = kill_before_print
         self.proc: subprocess.Popen | None = None
         self.sent: deque[float] = deque()  # press times of lines not yet seen recorded
+        self.unconfirmed = 0
         self.lock = threading.Lock()
         self.expected_exit = False
         self.ready = threading.Event()  # reading presses
@@ -99,6 +100,9 @@ class AgentProc:
             args.append(str(self.kill_before_print))
             self.kill_before_print = 0  # once: the restarted agent prints normally
         with self.lock:
+            # Presses a killed agent took without saying so (killed between its outbox commit and
+            # its "R" line) may still reach the server: counted apart, not as doubles.
+            self.unconfirmed += len(self.sent)
             self.sent.clear()
             self.ready.clear()
             self.up.clear()
@@ -169,8 +173,8 @@ class Run:
         self.presses = 0
         base = instance_fs or work
         self.instance = base / "instance"
-        self.instance.mkdir(parents=True)
-        self.setup = make_instance(self.instance, 1, args.kiosks)
+        shutil.copytree(args.template / "instance", self.instance)  # made once per invocation
+        self.setup = json.loads((args.template / "setup.json").read_text())
         self.server = Production(self.instance, env=SERVER_ENV)
         self.proxy = Proxy(self.server.port).start()
         self.proxy_url = f"http://127.0.0.1:{self.proxy.port}"
@@ -222,11 +226,32 @@ class Run:
         self.server = Production(self.instance, env=SERVER_ENV)
         self.proxy.retarget(self.server.port)
 
+    def stop(self) -> None:
+        """Stop the agents (all at once), the server and the proxy."""
+        self._stop.set()
+        for a in self.agents:
+            a.expected_exit = True
+            if a.alive():
+                a.proc.terminate()
+        for a in self.agents:
+            a.stop()
+        self.server.stop()
+        self.proxy.close()
+
     # -- measuring ----------------------------------------------------------------------------
-    def _server_rows(self) -> list[tuple]:
+    def _doubled(self, rows: list[tuple]) -> int:
+        """Rows on the server beyond one per press: unknown ids of a terminal beyond the presses it
+        took unconfirmed (killed before saying so), and any id twice."""
+        extra = {a.device["id"]: -a.unconfirmed for a in self.raters}
+        for rid, _at, dev in rows:
+            if rid not in self.recorded:
+                extra[dev] = extra.get(dev, 0) + 1
+        return sum(max(0, n) for n in extra.values()) + len(rows) - len({r[0] for r in rows})
+
+    def _server_rows(self, with_device: bool = False) -> list[tuple]:
         db = sqlite3.connect(f"file:{self.instance / 'qms.db'}?mode=ro", uri=True, timeout=10)
         try:
-            return db.execute("SELECT id, pressed_at FROM ratings").fetchall()
+            return db.execute("SELECT id, pressed_at" + (", device_id" if with_device else "") + " FROM ratings").fetchall()
         finally:
             db.close()
 
@@ -246,13 +271,9 @@ class Run:
     def finish(self) -> dict:
         """Drain, stop everything, count."""
         drained = self.wait_stored(set(self.recorded), self.args.drain_s)
-        self._stop.set()
-        for a in self.agents:
-            a.stop()
-        self.server.stop()
-        self.proxy.close()
-        rows = self._server_rows()
-        stored = {rid: at for rid, at in rows if rid in self.recorded}
+        self.stop()
+        rows = self._server_rows(with_device=True)
+        stored = {rid: at for rid, at, _dev in rows if rid in self.recorded}
         errors = [abs(at - self.recorded[rid][1]) for rid, at in stored.items()]
         worst = sorted(((at - self.recorded[rid][1], rid) for rid, at in stored.items()), key=lambda e: -abs(e[0]))[:3]
         if worst and abs(worst[0][0]) > MAX_PRESS_ERROR_S:
@@ -275,7 +296,8 @@ class Run:
             "presses": self.presses, "recorded": len(self.recorded), "acknowledged": len(self.acked & set(self.recorded)),
             "stored": len(stored), "lost": len(set(self.recorded) - set(stored)),
             "lost_acknowledged": len(self.acked - set(stored)),
-            "doubled": len([r for r in rows if r[0] not in self.recorded]) + (len(rows) - len({r[0] for r in rows})),
+            "doubled": self._doubled(rows),
+            "unconfirmed_presses": sum(a.unconfirmed for a in self.raters),
             "tickets": len(tickets), "orphans": len(orphans),
             "press_error_max_s": round(max(errors, default=0.0), 3),
             "drained": drained is not None,
@@ -394,11 +416,7 @@ def run_scenario(name: str, args, work: Path) -> dict:
         return result
     finally:
         if run is not None:
-            run._stop.set()
-            for a in run.agents:
-                a.stop()
-            run.server.stop()
-            run.proxy.close()
+            run.stop()
         if fs is not None:
             subprocess.run(["umount", "-l", str(fs)], capture_output=True)
 
@@ -443,10 +461,10 @@ def main(argv=None) -> int:
     parser.add_argument("--kiosks", type=int, default=None, help="rating agents (full: 4)")
     parser.add_argument("--rate", type=float, default=None, help="press rounds per second (one press per agent)")
     parser.add_argument("--drain-s", type=float, default=90.0, help="longest wait for the outboxes to drain")
-    parser.add_argument("--short-hold", type=float, default=4.0, help="hold time of every fault in --short")
+    parser.add_argument("--short-hold", type=float, default=3.0, help="hold time of every fault in --short")
     parser.add_argument("--json", help="write the results here too")
     args = parser.parse_args(argv)
-    args.presses = args.presses or (60 if args.short else 1200)
+    args.presses = args.presses or (40 if args.short else 1200)
     args.kiosks = args.kiosks or (2 if args.short else 4)
     args.rate = args.rate or (4.0 if args.short else 5.0)
     names = [n for n in args.only.split(",") if n] or list(SCENARIOS)
@@ -455,6 +473,10 @@ def main(argv=None) -> int:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     results, failed, skipped = {}, [], []
     started = time.monotonic()
+    args.template = Path(tempfile.mkdtemp(prefix="qms-faults-template-"))
+    (args.template / "instance").mkdir()
+    setup = make_instance(args.template / "instance", 1, args.kiosks)
+    (args.template / "setup.json").write_text(json.dumps(setup))
     for name in names:
         work = Path(tempfile.mkdtemp(prefix=f"qms-faults-{name}-"))
         log(f"== {name}: {SCENARIOS[name]['what']}")
@@ -475,6 +497,7 @@ def main(argv=None) -> int:
         elif bad:
             failed.append(name)
         log(f"   {json.dumps(result)}" + (f"  FAILED: {', '.join(bad)}" if bad else ""))
+    shutil.rmtree(args.template, ignore_errors=True)
     print(_table(results))
     load = os.getloadavg()
     print(f"\n{len(names)} scenarios in {time.monotonic() - started:.0f} s; load average {load[0]:.2f} {load[1]:.2f} "
