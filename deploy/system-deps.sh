@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: espeak-ng (the display's voice fallback) for running,
-# plus chromium (browser tests) and sox for testing. Installs only what is missing.
+# plus chromium (browser tests), sox and faketime for testing. Installs only what is missing.
 # Usage: deploy/system-deps.sh [run|test]
 set -euo pipefail
 want=(espeak-ng fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium sox)
+  want+=(chromium sox faketime)  # faketime: bench/faults.py's kiosk clocks years off
 fi
 missing=()
 for p in "${want[@]}"; do
