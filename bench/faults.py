@@ -165,7 +165,8 @@ class AgentProc:
 class Run:
     """One scenario's world: instance, server, proxy, agents, and the counts."""
 
-    def __init__(self, name: str, work: Path, args, *, instance_fs: Path | None = None, agent_prefix=None):
+    def __init__(self, name: str, work: Path, args, *, instance_fs: Path | None = None, agent_prefix=None,
+                 copy_template: bool = True):
         self.name, self.work, self.args = name, work, args
         self.recorded: dict[str, tuple[str, float]] = {}
         self.acked: set[str] = set()
@@ -173,7 +174,8 @@ class Run:
         self.presses = 0
         base = instance_fs or work
         self.instance = base / "instance"
-        shutil.copytree(args.template / "instance", self.instance)  # made once per invocation
+        if copy_template:
+            shutil.copytree(args.template / "instance", self.instance)  # made once per invocation
         self.setup = json.loads((args.template / "setup.json").read_text())
         self.server = Production(self.instance, env=SERVER_ENV)
         self.proxy = Proxy(self.server.port).start()
@@ -330,6 +332,9 @@ SCENARIOS = {
     "printer": dict(what="the ticket printer unplugged, then out of paper, mid-ticket",
                     inject=lambda r: r.ticket_agent.flag.write_text("unplugged"),
                     heal=lambda r: r.ticket_agent.flag.unlink(), hold=10, mid=lambda r: r.ticket_agent.flag.write_text("paper_out")),
+    "power_loss": dict(what="power cut of the server: the process killed and every byte it did not fsync "
+                            "dropped (bench/lossyfs.py, FUSE), then the power back",
+                       inject=lambda r: r.power.cut(r), heal=lambda r: r.restart_server(), hold=3),
     "clock": dict(what="kiosk wall clocks years off (libfaketime: +3 y, -2 y) through a server restart",
                   inject=lambda r: r.kill_server(), heal=lambda r: r.restart_server(), hold=3),
 }
@@ -353,6 +358,70 @@ def _free(run: Run) -> None:
     (run.instance.parent / "filler").unlink()
 
 
+def _start_lossyfs(backing: Path, mount: Path) -> subprocess.Popen:
+    mount.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([PYTHON, str(ROOT / "bench" / "lossyfs.py"), str(backing), str(mount)],
+                            stdout=subprocess.DEVNULL, stderr=open(backing.parent / "lossyfs.log", "ab"))
+    deadline = time.monotonic() + 20
+    while not os.path.ismount(mount):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"lossyfs did not mount: see {backing.parent / 'lossyfs.log'}")
+        time.sleep(0.05)
+    return proc
+
+
+def _lossyfs_missing() -> str | None:
+    """Why the power-loss file system cannot run here, or None."""
+    if not os.path.exists("/dev/fuse"):
+        return "no /dev/fuse in this kernel or container"
+    if not shutil.which("fusermount3"):
+        return "fusermount3 missing (Debian package fuse3)"
+    try:
+        import mfusepy  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return f"mfusepy cannot load libfuse3: {exc}"
+    return None
+
+
+class PowerLoss:
+    """The server's instance on bench/lossyfs.py; `cut()` is a power cut of the whole server."""
+
+    def __init__(self, work: Path):
+        self.backing, self.mount = work / "backing", work / "fs"
+        self.backing.mkdir(parents=True)
+        self.proc = None
+        self.dropped = 0  # unsynced bytes thrown away by the cuts
+
+    def start(self) -> None:
+        self.proc = _start_lossyfs(self.backing, self.mount)
+
+    def cut(self, run: "Run") -> None:
+        run.kill_server()  # the process and every byte it wrote but did not fsync, at once
+        # The file system drops its unsynced bytes and says how many (its signal handler runs at
+        # its next operation: a stat pokes it).
+        report = self.backing.parent / "lossyfs-dropped"
+        report.unlink(missing_ok=True)
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 5
+        while not report.exists() and time.monotonic() < deadline:
+            os.stat(self.mount)
+            time.sleep(0.05)
+        self.dropped += int(report.read_text()) if report.exists() else 0
+        self.proc.kill()
+        self.proc.wait(10)
+        subprocess.run(["fusermount3", "-u", "-z", str(self.mount)], capture_output=True)
+        self.start()  # the power is back: what is on the "disk" is what was synced
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            subprocess.run(["fusermount3", "-u", "-z", str(self.mount)], capture_output=True)
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 def _mount_tmpfs(path: Path, size_mb: int) -> str | None:
     """Mount a small tmpfs at `path`; None, or why it cannot be done here."""
     path.mkdir(parents=True, exist_ok=True)
@@ -372,6 +441,15 @@ def run_scenario(name: str, args, work: Path) -> dict:
         why = _mount_tmpfs(fs, 64)
         if why:
             return {"skipped": why}
+    power = None
+    if name == "power_loss":
+        why = _lossyfs_missing()
+        if why:
+            return {"skipped": why}
+        power = PowerLoss(work)
+        shutil.copytree(args.template / "instance", power.backing / "instance")  # "on disk" before the mount
+        power.start()
+        fs = None
     if name == "clock":
         faketime = shutil.which("faketime")
         if not faketime:
@@ -381,7 +459,9 @@ def run_scenario(name: str, args, work: Path) -> dict:
         prefix = lambda i: ["env", "FAKETIME_DONT_FAKE_MONOTONIC=1", faketime, "-f", ("+3y", "-2y")[i % 2]]  # noqa: E731
     run = None
     try:
-        run = Run(name, work, args, instance_fs=fs, agent_prefix=prefix)
+        run = Run(name, work, args, instance_fs=fs if power is None else power.mount, agent_prefix=prefix,
+                  copy_template=power is None)
+        run.power = power
         total = args.presses
         kills = []
         if name == "kiosk_kill":
@@ -411,6 +491,8 @@ def run_scenario(name: str, args, work: Path) -> dict:
             recovery = None if recovered[0] is None else round(recovered[0], 1)
         result = run.finish()
         result["recovery_s"] = recovery
+        if power is not None:
+            result["unsynced_bytes_dropped"] = power.dropped
         if kills:
             result["kills"] = len(kills)
         return result
@@ -419,6 +501,8 @@ def run_scenario(name: str, args, work: Path) -> dict:
             run.stop()
         if fs is not None:
             subprocess.run(["umount", "-l", str(fs)], capture_output=True)
+        if power is not None:
+            power.stop()
 
 
 def _press_for(run: Run, seconds: float) -> None:

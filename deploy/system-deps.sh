@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(espeak-ng fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium sox faketime)  # faketime: bench/faults.py's kiosk clocks years off
+  want+=(chromium sox faketime fuse3)  # bench/faults.py: kiosk clocks years off; the power-loss file system
 fi
 missing=()
 for p in "${want[@]}"; do
