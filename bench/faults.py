@@ -106,8 +106,10 @@ class AgentProc:
             self.sent.clear()
             self.ready.clear()
             self.up.clear()
+            # A session of its own: a kill reaches the agent under faketime's wrapper too.
             self.proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=open(self.dir / "agent.log", "ab"), text=True, bufsize=1)
+                                         stderr=open(self.dir / "agent.log", "ab"), text=True, bufsize=1,
+                                         start_new_session=True)
         threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
 
     def alive(self) -> bool:
@@ -144,19 +146,27 @@ class AgentProc:
             elif kind == "DOWN":
                 self.up.clear()
 
+    def _signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def kill(self) -> None:
-        if self.alive():
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        if self.proc is not None:
+            self._signal(signal.SIGKILL)  # the whole group, even when the leader is gone
+            if self.alive():
+                self.proc.wait(10)
 
     def stop(self) -> None:
         self.expected_exit = True
         if self.alive():
-            self.proc.terminate()
+            self._signal(signal.SIGTERM)
             try:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        self.kill()
 
     def outbox_path(self) -> Path:
         return self.dir / "data" / "outbox.sqlite3"
@@ -187,13 +197,17 @@ class Run:
         self.ticket_agent = AgentProc(self, devices[0], "ticket", prefixes(0), kill_at)
         self.raters = [AgentProc(self, d, "rating", prefixes(i + 1)) for i, d in enumerate(devices[1:])]
         self.agents = [self.ticket_agent, *self.raters]
-        for a in self.agents:
-            a.start()
-        deadline = time.monotonic() + 90
-        for a in self.agents:
-            if not a.up.wait(max(0.0, deadline - time.monotonic())):
-                raise RuntimeError(f"agent {a.device['id']} did not connect: see {a.dir / 'agent.log'}")
         self._stop = threading.Event()
+        try:
+            for a in self.agents:
+                a.start()
+            deadline = time.monotonic() + 90
+            for a in self.agents:
+                if not a.up.wait(max(0.0, deadline - time.monotonic())):
+                    raise RuntimeError(f"agent {a.device['id']} did not connect: see {a.dir / 'agent.log'}")
+        except BaseException:
+            self.stop()
+            raise
         self._watch = threading.Thread(target=self._restart_dead, daemon=True)
         self._watch.start()
 
@@ -234,7 +248,7 @@ class Run:
         for a in self.agents:
             a.expected_exit = True
             if a.alive():
-                a.proc.terminate()
+                a._signal(signal.SIGTERM)
         for a in self.agents:
             a.stop()
         self.server.stop()

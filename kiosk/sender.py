@@ -23,8 +23,10 @@ from .outbox import Entry, Outbox
 
 log = logging.getLogger("kiosk.sender")
 
-FRESH_S = 0.5  # a rating answered within this went up within it: its stamp is good to a second
-REFRESH_MAX = 5  # a link that is always slow still empties its outbox
+# A rating answered within FRESH_S went up within it, so its stamp is late by less than that: good
+# to the second promised. Not lower: under load every slow answer costs another copy.
+FRESH_S = 0.8
+REFRESH_MAX = 3  # a link or a server that is always slow still empties the outbox
 
 
 class Sender:
