@@ -535,6 +535,24 @@ def _kill_at_random(run: Run, total: int, kills: list) -> None:
         kills.append(victim.device["id"])
 
 
+def _no_lockouts(instance: Path) -> None:
+    """Presses come faster than a citizen's: where the center sets the devices' lockouts (a
+    setting sent to every kiosk, overriding its config), set them to 0 as the configs do."""
+    from server import create_app, settings
+    from server.engine import admin
+
+    names = [n for n in ("ticket_lockout_s", "rating_lockout_s", "keypad_lockout_s") if n in settings.BY_NAME]
+    if not names:
+        return
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    qms = app.extensions["qms"]
+    try:
+        for name in names:
+            qms.write(admin.set_setting, name=name, value=0)
+    finally:
+        qms.close()
+
+
 def verdict(result: dict) -> list[str]:
     if "skipped" in result:
         return []
@@ -575,6 +593,7 @@ def main(argv=None) -> int:
     (args.template / "instance").mkdir()
     setup = make_instance(args.template / "instance", 1, args.kiosks)
     (args.template / "setup.json").write_text(json.dumps(setup))
+    _no_lockouts(args.template / "instance")
     for name in names:
         work = Path(tempfile.mkdtemp(prefix=f"qms-faults-{name}-"))
         log(f"== {name}: {SCENARIOS[name]['what']}")
