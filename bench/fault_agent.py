@@ -4,7 +4,10 @@ Usage: python bench/fault_agent.py CONFIG PRINTER_FLAG PNG_DIR [KILL_BEFORE_PRIN
 
 Press lines come on stdin ("rating:5", "ticket:DD", as the simulator reads them). What the
 harness must know is printed on stdout, one line each, flushed:
-  R <id>          a rating is in the outbox (durable): from here it must reach the server once
+  R <id> <mono>   a rating is in the outbox (durable): from here it must reach the server once;
+                  <mono> is the press's stamp on CLOCK_MONOTONIC (one clock for every process
+                  here, and not faked by the clock scenario), so the harness knows the true press
+                  time without the pipe's delay
   A <id>          the server acknowledged it with ok
   P <ticket id>   a ticket came out of the printer
   READY           the agent reads presses from here on (presses written before would be late)
@@ -89,7 +92,7 @@ def main(argv: list[str]) -> int:
     def recorded(event, key, payload, stamp=None):
         added = add(event, key, payload, stamp)
         if event == protocol.RATING and added:
-            say("R", key)
+            say("R", key, f"{stamp.mono:.6f}" if stamp else "")
         return added
 
     agent.outbox.add = recorded

@@ -132,9 +132,12 @@ class AgentProc:
         for line in proc.stdout:
             kind, _, rest = line.strip().partition(" ")
             if kind == "R":
+                rid, _, mono = rest.partition(" ")
                 with self.lock:
                     at = self.sent.popleft() if self.sent else time.time()
-                self.run.recorded[rest] = (self.device["id"], at)
+                if mono:  # the press as the agent stamped it, on the wall clock of this process
+                    at = time.time() - (time.monotonic() - float(mono))
+                self.run.recorded[rid] = (self.device["id"], at)
             elif kind == "A":
                 self.run.acked.add(rest)
             elif kind == "P":
