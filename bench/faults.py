@@ -314,7 +314,7 @@ class Run:
         return {
             "presses": self.presses, "recorded": len(self.recorded), "acknowledged": len(self.acked & set(self.recorded)),
             "stored": len(stored), "lost": len(set(self.recorded) - set(stored)),
-            "lost_acknowledged": len(self.acked - set(stored)),
+            "lost_acknowledged": len(self.acked - {r[0] for r in rows}),  # acked ids the server lacks
             "doubled": self._doubled(rows),
             "unconfirmed_presses": sum(a.unconfirmed for a in self.raters),
             "tickets": len(tickets), "orphans": len(orphans),
