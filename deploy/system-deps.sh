@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: espeak-ng (the display's voice fallback) for running,
-# plus chromium (browser tests) and sox for testing, and for the install scripts' tests
-# (tests/deploy/test_install.py) systemd (systemd-analyze verify) and python3-venv.
+# plus, for testing: chromium (browser tests), sox, poppler-utils (the report PDF), faketime and
+# fuse3 (bench/faults.py: kiosk clocks years off, the power-loss file system), systemd
+# (systemd-analyze verify) and python3-venv (tests/deploy/test_install.py).
 # Installs only what is missing.
 # Usage: deploy/system-deps.sh [run|test]
 set -euo pipefail
 want=(espeak-ng fonts-dejavu-core fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0)  # pango, Liberation Serif: the report PDF (WeasyPrint)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium sox systemd python3-venv poppler-utils)
+  want+=(chromium sox systemd python3-venv poppler-utils faketime fuse3)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -136,6 +136,7 @@ class Link:
             if self._connected.is_set():
                 self._dropped.wait()
                 continue
+            self._settle()
             try:
                 self._dropped.clear()
                 if not self.url:
@@ -150,6 +151,10 @@ class Link:
                     wait_timeout=self.server.connect_timeout_s,
                 )
                 delay, failures = self._backoff[0], 0
+                if not self._transport_up():
+                    # Dropped between the namespace's connect and connect()'s return: python-socketio
+                    # then calls no disconnect handler, and the agent would wait on a dead link.
+                    self._handle_disconnect("transport error while connecting")
                 continue
             except Exception as exc:  # noqa: BLE001 - socketio raises ConnectionError or ValueError; retry all
                 failures += 1
@@ -167,6 +172,32 @@ class Link:
                     pass
             self._stop.wait(delay * (0.75 + random.random() / 2))
             delay = min(delay * 2, self._backoff[1])
+
+    def _settle(self, limit_s: float = 2.0) -> None:
+        """Let the client finish tearing the old connection down before connecting again.
+
+        python-socketio calls our disconnect handler before it marks itself disconnected, so a
+        connect() at once is refused "Already connected": a misleading warning and a back-off step
+        on every reconnect (issue 11). The teardown is a few statements; past `limit_s`, or when
+        the transport is already gone, the old client is dropped for a new one."""
+        waited = 0.0
+        while (getattr(self._sio, "connected", False) and self._transport_up() and waited < limit_s
+               and not self._stop.is_set()):
+            self._stop.wait(0.005)
+            waited += 0.005
+        if getattr(self._sio, "connected", False):
+            # A client whose transport died while it connected stays "connected" for good (its
+            # disconnect() waits for an Engine.IO event that never comes): start a fresh one.
+            try:
+                self._sio.disconnect()
+            except Exception:  # noqa: BLE001 - whatever state it was in, it is down now
+                pass
+            with self._lock:
+                self._sio = self._new_client()
+
+    def _transport_up(self) -> bool:
+        eio = getattr(self._sio, "eio", None)
+        return getattr(eio, "state", "connected") == "connected"
 
     # -- socket.io handlers (run on the client's threads) ---------------------------------------
 

@@ -3,6 +3,11 @@
 A row leaves the outbox only on `{"ok": true}` (sent) or on a permanent refusal such as
 `bad_request` (moved to the dead-letter table and logged). Resending after a lost acknowledgement
 is harmless: the event's id is the server's idempotency key.
+
+A rating's press time is the server's `now - age_ms`, so a copy that spent long in transit is
+stamped late by that time. A rating acknowledged slowly (more than `FRESH_S` from send to answer,
+which bounds its transit) is therefore sent again, up to `REFRESH_MAX` times, until one copy goes
+and comes back quickly: the server keeps the earliest estimate of every copy (issue 11, hole 2).
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ from .link import Link, LinkDown, NoAnswer
 from .outbox import Entry, Outbox
 
 log = logging.getLogger("kiosk.sender")
+
+# A rating answered within FRESH_S went up within it, so its stamp is late by less than that: good
+# to the second promised. Not lower: under load every slow answer costs another copy.
+FRESH_S = 0.8
+REFRESH_MAX = 3  # a link or a server that is always slow still empties the outbox
 
 
 class Sender:
@@ -45,6 +55,7 @@ class Sender:
         self._work = threading.Event()  # a row was added
         self._retry_now = threading.Event()  # the link came up: cut a back-off short
         self._stop = threading.Event()
+        self._refreshes: dict[int, int] = {}  # outbox seq -> copies resent for a better stamp
 
     def wake(self) -> None:
         """A row was added."""
@@ -82,6 +93,7 @@ class Sender:
         entry = self.outbox.peek()
         if entry is None:
             return None
+        sent_at = self.clock.monotonic()
         try:
             answer = self.link.call(entry.event, self.payload(entry), timeout=self.timeout_s)
         except (LinkDown, NoAnswer) as exc:
@@ -90,6 +102,8 @@ class Sender:
             return False
         self.after_answer(entry, answer)
         if protocol.is_ok(answer):
+            if self._stale(entry, self.clock.monotonic() - sent_at):
+                return True  # kept: sent again at once
             self.outbox.remove(entry.seq)
             log.debug("%s %s acknowledged: %r", entry.event, entry.key, answer)
             self.on_change()
@@ -106,6 +120,17 @@ class Sender:
         self.outbox.note_failure(entry.seq, f"{code}: {message}")
         log.warning("server could not take %s %s (%s: %s); will retry", entry.event, entry.key, code, message)
         return False
+
+    def _stale(self, entry: Entry, round_trip_s: float) -> bool:
+        """True when `entry`, acknowledged after `round_trip_s`, should be sent again: a rating
+        whose copy may have been stamped late, and resent fewer than REFRESH_MAX times."""
+        done = self._refreshes.pop(entry.seq, 0)
+        if entry.event != protocol.RATING or round_trip_s <= FRESH_S or done >= REFRESH_MAX:
+            return False
+        self._refreshes[entry.seq] = done + 1
+        log.info("rating %s acknowledged after %.1f s: sent again so the server can correct its time",
+                 entry.key, round_trip_s)
+        return True
 
     def run(self) -> None:
         delay = self.backoff[0]

@@ -44,6 +44,7 @@ class Production:
                         return
             except OSError:
                 if time.monotonic() > deadline:
+                    self.stop()  # not left running behind the caller's back
                     raise RuntimeError("the server did not start:\n" + self.log_path.read_text()[-3000:])
                 time.sleep(0.1)
 
