@@ -45,3 +45,14 @@ def test_report_settings_and_three_levels_saved_audited_and_read_back(signed_in,
     assert {r["actor"] for r in audit(engine, "setting.set", "rating_three_levels")} == {"user:chief"}
     html = signed_in.get("/admin/rules").get_data(as_text=True)
     assert '<option value="Hài lòng" selected>' in html.replace("\n", "")
+
+
+def test_the_audit_page_in_vietnamese_dates_its_csv_in_iso(signed_in, engine, qms):
+    import re
+
+    assert signed_in.post("/admin/center", data={**CENTER, "report_addressee": "UBND phường"}).status_code == 302
+    html = signed_in.get("/admin/audit").get_data(as_text=True)
+    when = re.findall(r'<td class="when">([^<]*)</td>', html)
+    assert when and all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", w) for w in when), when
+    text = signed_in.get("/admin/audit?format=csv").get_data(as_text=True)
+    assert re.search(r"\n\d+,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,", text), text[:300]

@@ -566,8 +566,8 @@ def register(app, socketio, qms, csrf) -> None:
         except QmsError as exc:
             error = message(exc)
             csv_out = False
-        for r in rows:
-            r["local"] = cfg.local(r["at"]).strftime("%Y-%m-%d %H:%M:%S")
+        for r in rows:  # the page in Vietnamese dates; the CSV, a machine export, in ISO
+            r["local"] = cfg.local(r["at"]).strftime("%Y-%m-%d %H:%M:%S" if csv_out else "%d/%m/%Y %H:%M:%S")
         if csv_out:
             out = io.StringIO()
             writer = csv.writer(out)
