@@ -282,6 +282,36 @@ def check_hours(hours) -> list[dict] | None:
     return out
 
 
+THREE_LEVELS = ("Rất hài lòng", "Hài lòng", "Không hài lòng")  # the official evaluation's levels
+
+
+def check_three_levels(value) -> str:
+    """The 3-level mapping of scores, as "5=Rất hài lòng;4=Hài lòng;...": each score 1-5 once,
+    each to one of the three official levels. Takes that text or a {score: level} dict."""
+    field = SETTING_LABELS["rating_three_levels"]
+    if isinstance(value, str):
+        pairs = [part.partition("=")[::2] for part in value.split(";") if part.strip()]
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise _bad("%(field)s: dạng 5=Rất hài lòng;4=Hài lòng;...", field=field)
+    levels: dict[int, str] = {}
+    for score, label in pairs:
+        score, label = str(score).strip(), str(label).strip()
+        if score not in ("1", "2", "3", "4", "5"):
+            raise _bad("%(field)s: '%(value)s' không phải một mức từ 1 đến 5", field=field, value=score)
+        if int(score) in levels:
+            raise _bad("%(field)s: mức %(value)s có hai lần", field=field, value=score)
+        if label not in THREE_LEVELS:
+            raise _bad("%(field)s: mức %(score)s phải là Rất hài lòng, Hài lòng hoặc Không hài lòng, không phải "
+                       "'%(value)s'", field=field, score=score, value=label)
+        levels[int(score)] = label
+    missing = [str(s) for s in range(5, 0, -1) if s not in levels]
+    if missing:
+        raise _bad("%(field)s: thiếu mức %(value)s", field=field, value=", ".join(missing))
+    return ";".join(f"{s}={levels[s]}" for s in range(5, 0, -1))
+
+
 def check_rating_scores(value) -> list[int]:
     """The scores of a terminal's buttons, first button first: "5,4,3,2" or a list."""
     field = SETTING_LABELS["rating_scores"]
@@ -702,7 +732,10 @@ SETTING_LABELS = {
     "alert_unattributed_window_min": "Khoảng xét bấm không gắn phiếu (phút)",
     "voice_repeat": "Số lần đọc mỗi lượt gọi", "voice_mode": "Cách đọc số", "spotlight_seconds": "Thời gian nổi bật số vừa gọi (giây)",
     "voice_displays": "Màn hình đọc số", "center_hours": "Giờ làm việc", "closed_days": "Ngày nghỉ",
-    "rating_scores": "Các mức trên máy đánh giá", "ticket_lockout_s": "Khoá nút máy lấy số (giây)",
+    "rating_scores": "Các mức trên máy đánh giá", "report_addressee": "Kính gửi",
+    "report_recipients": "Nơi nhận", "report_doc_first_number": "Số báo cáo đầu tiên trong năm",
+    "rating_three_levels": "Quy đổi ba mức", "province_push_url": "Địa chỉ nhận đánh giá của tỉnh",
+    "province_push_token": "Mã truy cập của tỉnh", "ticket_lockout_s": "Khoá nút máy lấy số (giây)",
     "rating_lockout_s": "Khoá nút máy đánh giá (giây)", "keypad_lockout_s": "Khoá nút bàn phím quầy (giây)", "ranking_prior_weight": "Trọng số xếp hạng cán bộ",
 }
 _INT_RANGES = {"rating_window_s": (1, 3600), "alert_low_window_min": (1, 1440), "alert_low_min_count": (1, 1000),
@@ -758,6 +791,25 @@ def check_setting(name: str, value):
         return value
     if name == "rating_scores":
         return check_rating_scores(value)
+    if name == "report_addressee":
+        return _text(value, field, required=True, limit=200)
+    if name == "report_recipients":
+        return "\n".join(line.strip() for line in _text(value, field, required=True, limit=1000).splitlines()
+                         if line.strip())
+    if name == "report_doc_first_number":
+        return _int(value, field, lo=1, hi=99999)
+    if name == "rating_three_levels":
+        return check_three_levels(value)
+    if name == "province_push_url":
+        value = _text(value, field, limit=300)
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            raise _bad("%(field)s phải bắt đầu bằng http:// hoặc https://", field=field)
+        return value
+    if name == "province_push_token":
+        value = _text(value, field, limit=300)
+        if re.search(r"\s", value):
+            raise _bad("%(field)s không được có khoảng trắng", field=field)
+        return value
     if name in ("ticket_lockout_s", "rating_lockout_s", "keypad_lockout_s"):
         return _float(value, field, lo=0, hi=30)
     if name == "center_hours":

@@ -40,6 +40,9 @@ from ..common.pages import gate, to_sign_in, with_lang
 
 CENTER_FIELDS = ("unit_name", "center_name", "timezone", "notice_text", "track_url", "report_place",
                  "report_signer_title", "report_signer_name", "report_doc_prefix")
+# The official report's and the province push's: kept as they are by a form that lacks them.
+REPORT_FIELDS = ("report_addressee", "report_recipients", "report_doc_first_number", "province_push_url",
+                 "province_push_token")
 ALERT_FIELDS = ("alert_wait_min", "alert_low_share", "alert_low_window_min", "alert_low_min_count",
                 "alert_offline_s", "alert_unattributed_count", "alert_unattributed_window_min")
 RULE_FIELDS = ("rating_window_s", "default_service_minutes", *ALERT_FIELDS)
@@ -212,7 +215,7 @@ def register(app, socketio, qms, csrf) -> None:
         from zoneinfo import available_timezones
 
         if v is None:
-            v = {name: qms.setting(name) for name in CENTER_FIELDS}
+            v = {name: qms.setting(name) for name in CENTER_FIELDS + REPORT_FIELDS}
             v |= hours_form(qms.setting("center_hours"))
             v["closed_days"] = "\n".join(f"{d['date'][8:]}/{d['date'][5:7]}/{d['date'][:4]} {d['name']}".strip()
                                           for d in qms.setting("closed_days") or [])
@@ -228,6 +231,7 @@ def register(app, socketio, qms, csrf) -> None:
     @admin_only
     def center_save(who):
         values = {name: request.form.get(name, "") for name in CENTER_FIELDS}
+        values |= {name: request.form[name] for name in REPORT_FIELDS if name in request.form}
         # A form without the hours grid or the closed days (a script's POST) leaves them as they are.
         if "closed_days" in request.form:
             values["closed_days"] = request.form["closed_days"]
@@ -255,8 +259,12 @@ def register(app, socketio, qms, csrf) -> None:
             v.update({f"label{s}": labels.get(s, "") for s in SCORES})
             v["policy"], _sep, v["interleave_n"] = policy.partition(":")
             v |= {name: qms.setting(name) for name in BUTTON_FIELDS}
+            levels = dict(part.split("=", 1) for part in admin.check_three_levels(qms.setting("rating_three_levels"))
+                          .split(";"))
+            v |= {f"level{s}": levels[s] for s in SCORES}
             v["rating_scores"] = ",".join(str(s) for s in v["rating_scores"])
-        return render("admin/rules.html", status, error=error, v=v, tab="rules", scores=SCORES)
+        return render("admin/rules.html", status, error=error, v=v, tab="rules", scores=SCORES,
+                      three_levels=admin.THREE_LEVELS)
 
     @bp.get("/admin/rules")
     @admin_only
@@ -273,6 +281,8 @@ def register(app, socketio, qms, csrf) -> None:
         values = {"rating_labels": {s: form.get(f"label{s}", "") for s in SCORES}, "priority_policy": policy}
         values.update({name: form.get(name, "") for name in RULE_FIELDS})
         values.update({name: form[name] for name in BUTTON_FIELDS if name in form})
+        if any(f"level{s}" in form for s in SCORES):
+            values["rating_three_levels"] = {s: form.get(f"level{s}", "") for s in SCORES}
         return save_settings(who, values, rules_page, "admin.rules")
 
     # -- services --------------------------------------------------------------------------------
@@ -556,8 +566,8 @@ def register(app, socketio, qms, csrf) -> None:
         except QmsError as exc:
             error = message(exc)
             csv_out = False
-        for r in rows:
-            r["local"] = cfg.local(r["at"]).strftime("%Y-%m-%d %H:%M:%S")
+        for r in rows:  # the page in Vietnamese dates; the CSV, a machine export, in ISO
+            r["local"] = cfg.local(r["at"]).strftime("%Y-%m-%d %H:%M:%S" if csv_out else "%d/%m/%Y %H:%M:%S")
         if csv_out:
             out = io.StringIO()
             writer = csv.writer(out)
