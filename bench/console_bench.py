@@ -140,8 +140,10 @@ def serve(conn, tmp: str) -> None:
     import logging
 
     logging.getLogger("server.voice.audio").setLevel(logging.ERROR)
-    from tests.conftest import LiveServer
+    from tests.conftest import TEMPLATE_ENV, LiveServer
 
+    (Path(tmp) / "template").mkdir(exist_ok=True)
+    os.environ[TEMPLATE_ENV] = str(Path(tmp) / "template")  # the test center, made once here
     server = LiveServer(Path(tmp), broadcast_interval_ms=250).start()  # the production default
     conn.send({"url": server.url, "tokens": {name: server.token(name) for name in
                                              ("kiosk-1", "officer1", "officer2", "officer3")},

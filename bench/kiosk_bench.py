@@ -222,10 +222,12 @@ def main() -> int:
     import logging
 
     logging.disable(logging.WARNING)
-    from tests.conftest import LiveServer
+    from tests.conftest import TEMPLATE_ENV, LiveServer
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         work = Path(tmp)
+        (work / "template").mkdir()
+        os.environ[TEMPLATE_ENV] = str(work / "template")  # the test center, made once here
         server = LiveServer(work / "server").start()
         try:
             token = server.add_device("bench-1", ["ticket", "rating"], counter=1)

@@ -37,6 +37,18 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="module")
+def sound_browser():
+    """Chromium allowed to play sound without a click, as on the waiting-room TV."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), headless=True,
+                              args=ARGS + ["--autoplay-policy=no-user-gesture-required"])
+        yield b
+        b.close()
+
+
 def artifact(name: str) -> Path:
     """A path under test-artifacts/ for a screenshot or trace."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -16,11 +16,11 @@ import re
 import wave
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from server.voice import CallAudio
 from server.voice.audio import BRIEF_MAX_S
-from tests.browser_fixtures import ARGS, chromium_path
+from tests.browser_fixtures import sound_browser  # noqa: F401  (fixture)
 from tests.display.helpers import Center, open_display, record_all_clips
 
 CODES = [("A005", 3), ("A1005", 12), ("B0999", 8), ("AB9999", 9999), ("C0110", 20)]
@@ -55,13 +55,6 @@ def test_once_is_the_brief_form_over_http(app, client):
     assert bad.status_code == 400 and bad.json["error"] == "bad_request" and "once" in bad.json["message"]
 
 
-@pytest.fixture(scope="module")
-def sound_browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                              args=ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        yield b
-        b.close()
 
 
 IDLE = """() => { const d = window.qmsDisplay;

@@ -11,20 +11,12 @@ were still said.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser_fixtures import ARGS, chromium_path
+from tests.browser_fixtures import sound_browser  # noqa: F401  (fixture)
 from tests.display import peak
 from tests.display.helpers import open_display, record_all_clips
 
 
-@pytest.fixture(scope="module")
-def sound_browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                              args=ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ one error shape; and the page: calls said one after another, mute, and "only one
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from server.engine import admin
-from tests.browser_fixtures import ARGS, chromium_path
+from tests.browser_fixtures import sound_browser  # noqa: F401  (fixture)
 from tests.conftest import make_app
 from tests.display.helpers import (Center, open_display, pcm_samples, record_all_clips, tone_wav,
                                    wav_info)
@@ -147,14 +146,6 @@ def test_wav_only_for_the_counter_that_called(app, client):
 
 # ---- the page speaks ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def sound_browser():
-    """Chromium started as on the TV: allowed to play sound without a click."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                              args=ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -99,7 +99,8 @@ def test_dossiers_received_per_officer_and_day(client, center, dossier_day):
 
 
 def test_one_row_per_rating_in_csv_and_excel(client, center, dossier_day, engine):
-    engine.setting("rating_three_levels", "2=Bình thường")  # a province that maps 2 otherwise
+    # A province that maps 2 otherwise (the mapping names every score, each to one of the 3 levels).
+    engine.setting("rating_three_levels", "5=Rất hài lòng;4=Hài lòng;3=Hài lòng;2=Hài lòng;1=Không hài lòng")
     sign_in(client, center, "boss")
     r = client.get(f"/reports/ratings.csv?{DAY}")
     assert r.status_code == 200 and r.data.startswith("\ufeff".encode())
@@ -111,7 +112,7 @@ def test_one_row_per_rating_in_csv_and_excel(client, center, dossier_day, engine
         ["2026-03-10T09:10:20+07:00", "1", "Cán bộ 1", "Đất đai", "A001", "HS-2026-0001",
          "Thiết bị đánh giá tại quầy", "rate-1", "5", "Rất hài lòng", "Rất hài lòng", ""],
         ["2026-03-10T09:20:10+07:00", "1", "Cán bộ 1", "Đất đai", "A002", "HS-2026-0002",
-         "Thiết bị đánh giá tại quầy", "rate-1", "2", "Không hài lòng", "Bình thường", ""],
+         "Thiết bị đánh giá tại quầy", "rate-1", "2", "Không hài lòng", "Hài lòng", ""],
         ["2026-03-10T09:20:30+07:00", "2", "Cán bộ 2", "Hộ tịch", "B002", "",
          "Thiết bị đánh giá tại quầy", "rate-2", "5", "Rất hài lòng", "Rất hài lòng", ""],
     ]
@@ -120,7 +121,7 @@ def test_one_row_per_rating_in_csv_and_excel(client, center, dossier_day, engine
     values = [[c for c in row] for row in ws.iter_rows(values_only=True)]
     data = [v for v in values if v and v[0] and str(v[0]).startswith("2026-03-10T")]
     assert [(v[4], v[5], v[8], v[10]) for v in data] == [("A001", "HS-2026-0001", 5, "Rất hài lòng"),
-                                                         ("A002", "HS-2026-0002", 2, "Bình thường"),
+                                                         ("A002", "HS-2026-0002", 2, "Hài lòng"),
                                                          ("B002", None, 5, "Rất hài lòng")]
     filtered = client.get(f"/reports/ratings.csv?{DAY}&officer=officer2").data.decode("utf-8-sig").splitlines()
     assert len(filtered) == 2 and "B002" in filtered[1]

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser_fixtures import ARGS, chromium_path
+from tests.browser_fixtures import sound_browser  # noqa: F401  (fixture)
 from tests.display.helpers import Center, open_display, record_all_clips
 
 WAIT_MS = 15_000
@@ -24,14 +23,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-@pytest.fixture(scope="module")
-def sound_browser():
-    """Chromium allowed to play sound without a click, as on the waiting-room TV."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                              args=ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        yield b
-        b.close()
 
 
 class Watched:
