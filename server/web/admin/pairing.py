@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from ...engine import pairing
 from ...errors import QmsError
-from ..common.pages import gate, to_sign_in, with_lang
-from .routes import message
+from ..common.pages import with_lang
+from .routes import admin_only, message
 
 FIELDS = ("code", "device_id", "name", "room")
 
@@ -21,22 +21,14 @@ def register(app, socketio, qms, csrf) -> None:
         return make_response(render_template("admin/display_pair.html", center_name=qms.setting("center_name"),
                                              tab="devices", error=error, v=v or {}), status)
 
-    def admin_session():
-        who, answer = gate("admin")
-        if answer is None and who.via != "session":  # pages are for people signed in
-            answer = to_sign_in()
-        return who, answer
-
     @bp.get("/admin/devices/pair")
-    def pair_form():
-        who, answer = admin_session()
-        return answer if answer is not None else page(who)
+    @admin_only
+    def pair_form(who):
+        return page(who)
 
     @bp.post("/admin/devices/pair")
-    def pair():
-        who, answer = admin_session()
-        if answer is not None:
-            return answer
+    @admin_only
+    def pair(who):
         v = {k: request.form.get(k, "") for k in FIELDS}
         try:
             made = qms.write(pairing.claim, code=v["code"], device_id=v["device_id"], name=v["name"], room=v["room"],

@@ -166,6 +166,20 @@ def day_bounds(cfg, start: str, end: str) -> tuple[float | None, float | None]:
     return at(start, 0), at(end, 1)
 
 
+def admin_only(fn):
+    """A page of the admins': the view gets the caller (`who`) first; anyone else is refused or
+    sent to sign in (pages are for people signed in, as the board's)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        who, answer = gate("admin")
+        if answer is not None:
+            return answer
+        if who.via != "session":
+            return to_sign_in()
+        return fn(who, *args, **kwargs)
+    return wrapper
+
+
 def audit_record(db, cfg, now, *, action: str, subject: str, who: str) -> None:
     audit.record(db, now, who, action, subject)
 
@@ -174,17 +188,6 @@ def register(app, socketio, qms, csrf) -> None:
     """Attach /admin/..."""
     bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static/admin")
-
-    def admin_only(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            who, answer = gate("admin")
-            if answer is not None:
-                return answer
-            if who.via != "session":  # pages are for people signed in, as the board's
-                return to_sign_in()
-            return fn(who, *args, **kwargs)
-        return wrapper
 
     def actor(who) -> str:
         return f"user:{who.row['username']}"

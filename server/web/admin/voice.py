@@ -23,7 +23,7 @@ from ...voice.clips import clips_folder
 from ...voice.errors import VoiceInputError
 from ...voice.numbers import DEFAULT_STYLE, style_from_text
 from ...voice.pcm import RATE
-from ..common.pages import gate, to_sign_in
+from .routes import admin_only
 
 
 def register(app, socketio, qms, csrf) -> None:
@@ -42,17 +42,9 @@ def register(app, socketio, qms, csrf) -> None:
         return CallAudio(None, Path(app.instance_path) / "voice" / "cache", cache_max_bytes=None,
                          style=style).required()
 
-    def admin_session():
-        who, answer = gate("admin")
-        if answer is None and who.via != "session":  # pages are for people signed in
-            answer = to_sign_in()
-        return who, answer
-
     @bp.get("/admin/voice")
-    def page():
-        who, answer = admin_session()
-        if answer is not None:
-            return answer
+    @admin_only
+    def page(who):
         report = studio.coverage(required(), folder())
         if request.args.get("format") == "json":
             return jsonify({"ok": True, **report})
@@ -67,11 +59,9 @@ def register(app, socketio, qms, csrf) -> None:
         return response
 
     @bp.post("/admin/voice/clip")
-    def save_clip():
+    @admin_only
+    def save_clip(who):
         # A refusal (QmsError) answers in the one JSON error shape (server/web/common/errors.py).
-        who, answer = admin_session()
-        if answer is not None:
-            return answer
         name = (request.form.get("name") or "").strip()
         if name not in required():
             raise BadRequest(f"'{name[:60]}' không phải một clip mà câu gọi cần")
