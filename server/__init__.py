@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import i18n, push, settings
+from . import i18n, push, settings, wsock
 from .broadcast import Broadcaster
 from .migrations import migrate
 from .runtime import make_runtime
@@ -78,6 +78,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # abandoned or oversized could hold a worker for good (server/web/common/guard.py).
         transports=["websocket"],
     )
+    if async_mode == "gevent":
+        # Websockets through our own lean RFC 6455 code, not simple-websocket + wsproto (a
+        # quarter of the event loop's time under load: server/wsock.py).
+        wsock.install(socketio, int(values["max_payload_bytes"]))
     services.socketio = socketio
     services.broadcaster = Broadcaster(socketio, services, int(values["broadcast_interval_ms"]) / 1000.0)
     store.on_commit.append(services.broadcaster.mark)

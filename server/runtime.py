@@ -66,12 +66,14 @@ class Gevent:
     def __init__(self):
         import gevent
         import gevent.event
+        import gevent.hub
         import gevent.lock
 
         self._gevent = gevent
-        self._AsyncResult = gevent.event.AsyncResult
         self._Event = gevent.event.Event
         self._RLock = gevent.lock.RLock
+        self._Waiter = gevent.hub.Waiter
+        self._Timeout = gevent.Timeout
         self.hub = gevent.get_hub()
         self._hub_thread = threading.get_ident()
         # Calls handed in from other threads (the writer), run by the hub in order.
@@ -124,15 +126,22 @@ class Gevent:
         Outside the hub's thread (a command-line tool, a test) this is `future.result()`."""
         if future.done() or not self.in_hub_thread() or self._gevent.getcurrent() is self.hub:
             return future.result(timeout)
-        # (add_done_callback runs `done` at once if the future completed meanwhile.)
-        result = self._AsyncResult()
+        # A bare Waiter (gevent's lightest wake-up), switched to from the hub by `_drain`: every
+        # device event waits here once, and an AsyncResult with its timeout machinery was a few
+        # per cent of the loop's time under load. (add_done_callback runs `done` at once if the
+        # future completed meanwhile.)
+        waiter = self._Waiter(self.hub)
 
         def done(fut: Future) -> None:  # in the writer thread (or here, if already done)
-            self._calls.append((result.set, (None,)))
+            self._calls.append((waiter.switch, (None,)))
             self._async.send()
 
         future.add_done_callback(done)
-        result.get(timeout=timeout)  # raises gevent.Timeout on timeout
+        if timeout is None:
+            waiter.get()
+        else:
+            with self._Timeout(timeout):  # raises gevent.Timeout on timeout
+                waiter.get()
         return future.result(0)
 
     def later(self, seconds: float, fn: Callable[..., Any], *args) -> Callable[[], None]:

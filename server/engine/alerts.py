@@ -55,16 +55,25 @@ def conditions(db: Database, cfg: EngineConfig, now: float, th: dict) -> dict[tu
                 "window_min": th["alert_low_window_min"],
                 "officer": (officer["full_name"] or officer["username"]) if officer else None}
     limit = float(th["alert_wait_min"]) * 60
-    for r in db.query(
-            """SELECT t.service, min(t.issued_at) AS oldest, count(*) AS n, s.name_vi AS name
-               FROM tickets t JOIN services s ON s.code = t.service
-               WHERE t.state = 'waiting' AND t.day = ? GROUP BY t.service""", [cfg.day(now)]):
-        if now - r["oldest"] > limit:
-            code = next(db.query("""SELECT code FROM tickets WHERE state = 'waiting' AND day = ? AND service = ?
-                                    ORDER BY issued_at LIMIT 1""", [cfg.day(now), r["service"]]))["code"]
-            found[("long_wait", f"service:{r['service']}")] = {
-                "service": r["service"], "service_name": r["name"], "code": code,
-                "since": cfg.iso(r["oldest"]), "limit_min": th["alert_wait_min"]}
+    today, since = cfg.day(now), _start_of_day(cfg, now)
+    # The services with someone waiting come from the `waiting` counts, and each one's oldest
+    # ticket from the queue index, one row per priority: the check costs the same with 10 or
+    # 10,000 tickets waiting (a GROUP BY over the waiting tickets took tens of ms under load).
+    for w in db.query("""SELECT w.service, sum(w.n) AS n, s.name_vi AS name FROM waiting w
+                         JOIN services s ON s.code = w.service
+                         WHERE w.day = ? AND w.n > 0 GROUP BY w.service""", [today]):
+        heads = [next(db.query("""SELECT issued_at, code FROM tickets
+                                  WHERE state = 'waiting' AND service = ? AND priority = ? AND issued_at >= ?
+                                  AND day = ? ORDER BY issued_at LIMIT 1""", [w["service"], prio, since, today]), None)
+                 for prio in (0, 1)]
+        heads = [h for h in heads if h is not None]
+        if not heads:
+            continue
+        oldest = min(heads, key=lambda h: h["issued_at"])
+        if now - oldest["issued_at"] > limit:
+            found[("long_wait", f"service:{w['service']}")] = {
+                "service": w["service"], "service_name": w["name"], "code": oldest["code"],
+                "since": cfg.iso(oldest["issued_at"]), "limit_min": th["alert_wait_min"]}
     for d in db.query("SELECT id, name, counter, online, last_seen, last_status FROM devices WHERE active = 1"):
         if not d["online"] and d["last_seen"] is not None and now - d["last_seen"] > float(th["alert_offline_s"]):
             found[("device_offline", f"device:{d['id']}")] = {

@@ -123,14 +123,17 @@ def waiting_ahead(db: Database, day: str, service: str, priority: bool) -> int:
 
 def average_service_minutes(db: Database, cfg: EngineConfig, service: str) -> float:
     """Mean of the service's last few service times, or the configured default."""
-    rows = sql.rows(
-        db, """SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
-               WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL
-               ORDER BY finished_at DESC LIMIT ?""", [service, cfg.estimate_sample])
-    durations = [r["d"] for r in rows if r["d"] is not None and r["d"] >= 0]
-    if not durations:
+    # One row back, not `estimate_sample` rows: every row fetched is a GIL hand-off for the
+    # writer thread, which under load waits for the event loop at each one (docs/benchmarks.md).
+    row = sql.first(
+        db, """SELECT avg(d) AS mean FROM (
+                   SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
+                   WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL
+                   ORDER BY finished_at DESC LIMIT ?)
+               WHERE d IS NOT NULL AND d >= 0""", [service, cfg.estimate_sample])
+    if row is None or row["mean"] is None:
         return cfg.default_service_minutes
-    return sum(durations) / len(durations) / 60.0
+    return row["mean"] / 60.0
 
 
 def eta_minutes(db: Database, cfg: EngineConfig, now: float, service: str, ahead: int,

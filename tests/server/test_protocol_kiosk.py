@@ -556,7 +556,7 @@ def test_past_capacity_a_device_write_is_answered_busy_at_once_and_nothing_is_do
 
 
 def test_the_raw_text_of_a_device_write_is_recognised_for_shedding():
-    from server.web.kiosk.shed import ack_id_of_write
+    from server.web.kiosk.direct import ack_id_of_write
 
     assert ack_id_of_write('2/kiosk,17["ticket",{"id":"x"}]') == "17"
     assert ack_id_of_write('2/kiosk,3["rating",{}]') == "3"
@@ -568,7 +568,7 @@ def test_the_raw_text_of_a_device_write_is_recognised_for_shedding():
 
 def test_past_capacity_a_real_kiosk_hears_busy_before_any_work_and_stays_connected(tmp_path):
     """Through the real server: the write is answered `busy` from its raw text (server/web/
-    kiosk/shed.py), nothing is stored, and the connection goes on (a status is still taken)."""
+    kiosk/direct.py), nothing is stored, and the connection goes on (a status is still taken)."""
     import socketio as sio_client
 
     from tests.conftest import LiveServer

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import namespace, shed
+from . import direct, namespace
 
 
 def register(app, socketio, services, csrf) -> None:
-    namespace.register(socketio, services)
-    shed.install(socketio, services)
+    ns = namespace.register(socketio, services)
+    direct.install(socketio, services, ns)
