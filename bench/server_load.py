@@ -1,7 +1,7 @@
 """Load test of the real server: N simulated kiosks over Socket.IO, tickets and ratings at a rate.
 
     .venv/bin/python bench/server_load.py [--kiosks 200] [--rate 500] [--duration 60] [--json OUT]
-                                          [--async-mode threading|gevent]
+                                          [--async-mode threading|gevent] [--outbox] [--server-cpu 0.5]
 
 What it does:
 1. makes a fresh instance folder with `python -m server demo` (the demo center, always open) and
@@ -19,6 +19,10 @@ What it does:
    fresh UUID, and measures each acknowledgement's latency (emit to ack, on this loop);
    meanwhile the demo officers call the next number over HTTP every few seconds, so that calls,
    `called` broadcasts and display snapshots happen as in a center;
+   with `--outbox` each device sends as the kiosk's outbox does instead: its events in order, one in
+   flight, the same event again after `busy` with the kiosk's back-off (0.5 s doubling to 30 s),
+   so that past capacity the events wait in the outboxes (`delivery_ms`: creation to ack); with
+   `--server-cpu F` the server runs in a cgroup capped at F of one core (bench/cpucap.py, root);
 5. stops the server, opens the database file and checks that it holds exactly what was
    acknowledged: every acknowledged ticket and rating id once, nothing that was not
    acknowledged, ticket numbers gap-free per service.
@@ -57,6 +61,7 @@ if str(ROOT) not in sys.path:
 
 PYTHON = sys.executable
 COUNTERS = 4  # the demo center's counters (rating terminals are bound to them)
+OUTBOX_PAUSE_S = (0.5, 30.0)  # kiosk/sender.py's back-off after a `busy` or a timeout
 
 
 def log(*args) -> None:
@@ -182,7 +187,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run_load(url: str, setup: dict, *, rate: float, duration: float, rating_share: float,
-                   displays: int, call_every: float, timeout: float, seed: int, server_pid: int) -> dict:
+                   displays: int, call_every: float, timeout: float, seed: int, server_pid: int,
+                   outbox: bool = False) -> dict:
     import aiohttp
     import socketio
 
@@ -239,12 +245,15 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
     records: list[dict] = []  # one per event: kind, id, latency, ok, error
     pending: set[asyncio.Task] = set()
 
+    pause_min, pause_max = (OUTBOX_PAUSE_S if outbox else (0.25, 4.0))
+
     async def send(kind: str, dev: dict, payload: dict, sent_at_s: float):
         """Send one event as a kiosk's outbox does: a `busy` answer is sent again, the same
-        payload, after a pause that doubles (0.25 s to 4 s, jittered); every answer's latency is
-        kept (`answers_ms`), and the final one's (`latency_ms`) when it was `ok`."""
+        payload, after a pause that doubles (0.25 s to 4 s, jittered; with `outbox`, the kiosk's
+        own 0.5 s to 30 s); every answer's latency is kept (`answers_ms`), the final one's
+        (`latency_ms`) when it was `ok`, and from the event's creation to its ack (`delivery_ms`)."""
         rec = {"kind": kind, "id": payload["id"], "device": dev["id"], "t": sent_at_s, "answers_ms": [], "busy": 0}
-        pause = 0.25
+        pause = pause_min
         while True:
             start = time.perf_counter()
             try:
@@ -260,9 +269,10 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
             if ack.get("error") == "busy":
                 rec["busy"] += 1
                 await asyncio.sleep(pause * (0.5 + rnd.random()))
-                pause = min(pause * 2, 4.0)
+                pause = min(pause * 2, pause_max)
                 continue
             rec["latency_ms"] = ms
+            rec["delivery_ms"] = (loop.time() - t0 - sent_at_s) * 1000.0
             rec["done_t"] = loop.time() - t0
             rec["acked_at"] = time.time()  # wall clock, to compare with other processes' moments
             rec["ok"] = bool(ack.get("ok"))
@@ -328,7 +338,16 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
     # (its garbage is freed by reference counting; the few cycles wait until the end).
     gc.disable()
     n_events = int(rate * duration)
-    log(f"sending {n_events} events at {rate:g}/s for {duration:g} s ...")
+    queues: dict[str, asyncio.Queue] = {}
+
+    async def outbox_sender(queue: asyncio.Queue):
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            await send(*item)
+
+    log(f"sending {n_events} events at {rate:g}/s for {duration:g} s{' through one outbox per device' if outbox else ''} ...")
     k_i = r_i = 0
     for i in range(n_events):
         due = t0 + i / rate
@@ -347,13 +366,25 @@ async def run_load(url: str, setup: dict, *, rate: float, duration: float, ratin
             payload = {"id": str(uuid.uuid4()), "service": rnd.choice(setup["services"]),
                        "priority": rnd.random() < 0.1}
             kind = "ticket"
+        if outbox:
+            # The kiosk's outbox: its events in order, one in flight at a time (kiosk/sender.py).
+            queue = queues.get(dev["id"])
+            if queue is None:
+                queue = queues[dev["id"]] = asyncio.Queue()
+                task = asyncio.create_task(outbox_sender(queue))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            queue.put_nowait((kind, dev, payload, loop.time() - t0))
+            continue
         task = asyncio.create_task(send(kind, dev, payload, loop.time() - t0))
         pending.add(task)
         task.add_done_callback(pending.discard)
     send_end = loop.time() - t0
+    for queue in queues.values():
+        queue.put_nowait(None)  # each outbox sender ends once its queue is empty
     if pending:
         # Events answered `busy` are still being sent again: give them a bounded while.
-        await asyncio.wait(set(pending), timeout=timeout + 120)
+        await asyncio.wait(set(pending), timeout=timeout + (600 if outbox else 120))
     load_end = loop.time() - t0
     client_cpu = time.process_time() - client_cpu0
     stop_sampling.set()
@@ -467,6 +498,10 @@ def summarise(load: dict, args, server_cpu_s: float) -> dict:
         "dropped_connections": load["dropped_connections"],
         "events_delivered_after_busy": sum(1 for r in ok if r["busy"]),
         "answer_ms": _answers(recs),
+        "delivery_ms": {"p50": round(pct([r["delivery_ms"] for r in ok if "delivery_ms" in r], 50), 2),
+                        "p99": round(pct([r["delivery_ms"] for r in ok if "delivery_ms" in r], 99), 2),
+                        "max": round(max([r["delivery_ms"] for r in ok if "delivery_ms" in r], default=0), 2)},
+        "outbox": args.outbox,
         "throughput_per_s": round(len(ok) / window, 1) if window else None,
         "per_second_acked": {"min": inner[0] if inner else None, "median": inner[len(inner) // 2] if inner else None},
         "latency_ms": {"p50": round(pct(lat, 50), 2), "p90": round(pct(lat, 90), 2), "p99": round(pct(lat, 99), 2),
@@ -514,6 +549,13 @@ def main() -> int:
     ap.add_argument("--nice", type=int, default=None,
                     help="scheduling priority (nice value) for the server's processes and this client, e.g. -10 on "
                          "a machine shared with other work (needs root for a negative value)")
+    ap.add_argument("--outbox", action="store_true",
+                    help="each device sends as the kiosk's outbox does: its events in order, one in flight at a "
+                         "time, 0.5-30 s back-off after busy (default: every event sent at its time, busy ones "
+                         "resent on their own)")
+    ap.add_argument("--server-cpu", type=float, default=None,
+                    help="cap the server at this share of one core (a control group: bench/cpucap.py), so that "
+                         "this client can offer it several times its capacity; needs root")
     ap.add_argument("--setup-cache", help="folder keeping a ready instance per kiosk count, copied for each run "
                                           "(setting up 1000 devices takes a while)")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one ack")
@@ -560,6 +602,15 @@ def main() -> int:
         threads = next(p.default for p in run_cmd.params if p.name == "threads")
     args.threads = threads
     proc = start_server(instance, port, threads, args.async_mode)
+    cap = None
+    if args.server_cpu:
+        from bench.cpucap import CpuCap
+
+        try:
+            cap = CpuCap(proc.pid, args.server_cpu).__enter__()
+        except Exception:
+            stop_server(proc)
+            raise
     if args.nice is not None:
         os.setpriority(os.PRIO_PGRP, proc.pid, args.nice)  # the server's session: gunicorn master + worker
         os.setpriority(os.PRIO_PROCESS, 0, args.nice)
@@ -577,11 +628,14 @@ def main() -> int:
         load = asyncio.run(run_load(url, setup, rate=args.rate, duration=args.duration,
                                     rating_share=args.rating_share, displays=args.displays,
                                     call_every=args.call_every, timeout=args.timeout, seed=args.seed,
-                                    server_pid=proc.pid))
+                                    server_pid=proc.pid, outbox=args.outbox))
         server_cpu = cpu_seconds(proc.pid) - cpu0
         busy, wall = machine_busy_seconds() - busy0, time.monotonic() - wall0
+        throttled = cap.throttled_s() if cap is not None else None
     finally:
         stop_server(proc)
+        if cap is not None:
+            cap.__exit__(None, None, None)
     figures = summarise(load, args, server_cpu)
     # This process's CPU over the same span (connecting included), to subtract from the machine's.
     own = time.process_time() - own0
@@ -589,6 +643,8 @@ def main() -> int:
     figures["machine"]["other_processes_cpu_pct"] = round(100 * max(0.0, busy - server_cpu - own) / wall, 0)
     figures["verify"] = verify(instance / "qms.db", load["records"])
     figures["machine"]["loadavg_after"] = os.getloadavg()[0]
+    figures["server_cpu_cap"] = args.server_cpu
+    figures["server_throttled_s"] = round(throttled, 1) if throttled is not None else None
     acked_all = figures["events_acked_ok"] == figures["events_sent"]
     sustained = (figures["per_second_acked"]["min"] or 0) >= 0.95 * args.rate
     figures["target"] = {"p99_ms": args.p99_target, "met": bool(

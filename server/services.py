@@ -336,8 +336,9 @@ class _Job:
 
 
 class Load:
-    """How far behind the server is: the writer's backlog, and how late the event loop (or, with
-    threads, the interpreter) runs a task that asked to sleep 50 ms."""
+    """How far behind the server is: the writer's backlog, how long the last writes waited for
+    their commit, and how late the event loop (or, with threads, the interpreter) runs a task
+    that asked to sleep 50 ms."""
 
     TICK_S = 0.05
 
@@ -349,7 +350,11 @@ class Load:
     def behind(self) -> bool:
         """Whether the server is past its capacity now."""
         s = self.services
-        return s.store.pending > int(s.setting("busy_write_backlog")) or \
+        store = s.store
+        # (The last writes' wait counts only while some are waiting: once the queue is empty it
+        # is old news, and the next commit measures afresh.)
+        return store.pending > int(s.setting("busy_write_backlog")) or \
+            (store.pending > 0 and store.wait_s * 1000 > float(s.setting("busy_write_wait_ms"))) or \
             self.lag_s * 1000 > float(s.setting("busy_lag_ms"))
 
     def check(self) -> None:

@@ -55,6 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("backup_keep", 14, "How many nightly backups are kept (the oldest are deleted)."),
     Setting("disk_free_min_mb", 200, "/healthz reports the server unhealthy (503) when the disk under the database has less free space than this."),
     Setting("busy_write_backlog", 2000, "Devices' writes are refused with busy while more than this many writes wait for the writer."),
+    Setting("busy_write_wait_ms", 250, "Devices' writes are refused with busy while the last writes waited this many ms for their commit."),
     Setting("busy_lag_ms", 250, "Devices' writes are refused with busy while the server runs its tasks this many ms late."),
     Setting("max_payload_bytes", 2_000_000, "Largest Socket.IO message accepted; bigger ones drop the connection."),
     Setting("write_batch_max", 256, "Most writes committed together by the writer thread (group commit)."),

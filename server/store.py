@@ -83,6 +83,9 @@ class Store:
         self.boot = secrets.token_hex(4)
         self.version = 0
         self.pending = 0  # writes submitted and not yet answered (the server sheds load on it)
+        # How long the oldest write of the last batch waited from submit to commit (seconds):
+        # what a device's write waits now. The server sheds load on it too (services.Load).
+        self.wait_s = 0.0
         # The last time the medium refused a write (disk full, I/O error), and why; None once a
         # batch commits whole again. /healthz reports it: a full disk must not look healthy.
         self.failure: dict | None = None
@@ -141,6 +144,7 @@ class Store:
         if self._closed:
             raise StorageError("store is closed")
         fut: Future = Future()
+        fut.submitted = time.monotonic()
         with self._pending_lock:
             self.pending += 1
         self._jobs.put((fn, args, kwargs, fut))
@@ -241,6 +245,7 @@ class Store:
                     hook()
                 except Exception:  # a broadcast failure must not stop the writer
                     log.exception("on_commit hook failed")
+        self.wait_s = time.monotonic() - min(f.submitted for *_rest, f in batch)
         for (ok, value), (*_rest, fut) in zip(outcomes, batch):
             fut.version = self.version
             if ok:

@@ -86,6 +86,10 @@ def install(socketio, services, namespace) -> None:
         sid = manager.sid_from_eio_sid(eio_sid, events.KIOSK)
         if sid is None or not manager.is_connected(sid, events.KIOSK):
             return handler(eio_sid, data, *args)  # python-socketio ignores it, as before
+        # One event at a time per connection, in its reader (as python-socketio does with
+        # async_handlers off): a device's later events wait in its own socket while one waits for
+        # its commit, so one device cannot fill the writer's queue (a greenlet per event was
+        # measured too: no better at 1,000 kiosks, docs/benchmarks.md).
         environ = server.environ.get(eio_sid) or {}
         report = reporter(services.client_errors, environ.get("REMOTE_ADDR"), sid)
         body = namespace.answer(sid, payload[0], tuple(payload[1:]), report)
