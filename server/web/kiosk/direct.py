@@ -5,8 +5,8 @@ objects and Flask-SocketIO's dispatch: a Flask request context per event (URL ma
 session opened), about a third of a durable event's CPU (docs/benchmarks.md, "Web layer"). The
 Engine.IO message handler is wrapped here. A text packet `2/kiosk,<ack id>["<event>", ...]`
 naming one of the namespace's events, from a connection that joined `/kiosk`, is decoded once
-and given to `KioskNamespace.answer`, and the acknowledgement is sent as python-socketio would
-(`3/kiosk,<ack id>[...]`). Anything else (another namespace, no ack id, an unknown event, a
+and given to `KioskNamespace.answer`, and the acknowledgement is sent through python-socketio's
+own `_send_packet` (`3/kiosk,<ack id>[...]`). Anything else (another namespace, no ack id, an unknown event, a
 binary or malformed packet, a connection not in `/kiosk`) goes on to python-socketio unchanged,
 so it is handled, dropped or reported exactly as before.
 
@@ -19,6 +19,8 @@ Everything else (status, pings, other namespaces) goes on.
 from __future__ import annotations
 
 import json
+
+from socketio import packet
 
 from ... import events
 from ...errors import Busy
@@ -53,11 +55,6 @@ def ack_id_of_write(data) -> str | None:
     return split[0]
 
 
-def _ack_packet(ack_id: str, body: dict) -> str:
-    # As python-socketio encodes an ACK packet (its JSON module is the standard library's).
-    return f"3{events.KIOSK},{ack_id}" + json.dumps([body], separators=(",", ":"))
-
-
 def install(socketio, services, namespace) -> None:
     """Wrap the Engine.IO message handler of `socketio` (after every other wrapper)."""
     server = socketio.server
@@ -68,6 +65,11 @@ def install(socketio, services, namespace) -> None:
     busy = Busy()
     busy_body = {"ok": False, "error": busy.code, "message": busy.message}
 
+    def send_ack(eio_sid, ack_id: str, body: dict) -> None:
+        # python-socketio's own way out (what its test client and our fuzz harness watch too).
+        server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=events.KIOSK, id=int(ack_id),
+                                                         data=[body]))
+
     def on_message(eio_sid, data, *args):
         split = split_event(data)
         if split is None:
@@ -75,7 +77,7 @@ def install(socketio, services, namespace) -> None:
         ack_id, start = split
         if data.startswith(_HEADS, start) and services.load.behind():
             services.load.refused += 1
-            eio.send(eio_sid, _ack_packet(ack_id, busy_body))
+            send_ack(eio_sid, ack_id, busy_body)
             return None
         try:
             payload = json.loads(data[start:])
@@ -93,7 +95,7 @@ def install(socketio, services, namespace) -> None:
         environ = server.environ.get(eio_sid) or {}
         report = reporter(services.client_errors, environ.get("REMOTE_ADDR"), sid)
         body = namespace.answer(sid, payload[0], tuple(payload[1:]), report)
-        eio.send(eio_sid, _ack_packet(ack_id, body))
+        send_ack(eio_sid, ack_id, body)
         return None
 
     eio.on("message", on_message)
