@@ -13,16 +13,20 @@ from typing import Any, Sequence
 
 from sqlite_utils import Database
 
-def rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+def _params(params: Sequence[Any] | dict) -> list | dict:
+    return params if isinstance(params, dict) else list(params)  # (named parameters as a dict)
+
+
+def rows(db: Database, sql: str, params: Sequence[Any] | dict = ()) -> list[dict]:
     """Every row of a SELECT, as dicts."""
-    cur = db.execute(sql, list(params))
+    cur = db.execute(sql, _params(params))
     keys = [d[0] for d in cur.description]
     return [dict(zip(keys, r)) for r in cur.fetchall()]
 
 
-def first(db: Database, sql: str, params: Sequence[Any] = ()) -> dict | None:
+def first(db: Database, sql: str, params: Sequence[Any] | dict = ()) -> dict | None:
     """The first row of a SELECT as a dict, or None."""
-    cur = db.execute(sql, list(params))
+    cur = db.execute(sql, _params(params))
     row = cur.fetchone()
     if row is None:
         return None

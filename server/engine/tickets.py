@@ -41,23 +41,25 @@ def issue(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, servic
     if not catalog.is_open(svc["hours"], local):
         raise ServiceClosed(f"Lĩnh vực {svc['name_vi']} đang ngoài giờ tiếp nhận", service=service)
     day = local.date().isoformat()
-    # max(seq) is one index lookup; count(*) scans the day's tickets, so only with a limit.
-    last = sql.first(db, "SELECT max(seq) AS m FROM tickets WHERE day = ? AND origin_service = ?",
-                     [day, service])["m"]
+    # The last number, who is ahead and the recent service times in one SQLite call: each call is
+    # a wait for the interpreter lock on the writer thread under load (docs/benchmarks.md).
+    facts = queue_facts(db, cfg, day, service, priority)
+    last = facts["last"]
     if svc["daily_limit"] is not None:
+        # (count(*) scans the day's tickets of the service: only when there is a limit)
         count = sql.first(db, "SELECT count(*) AS n FROM tickets WHERE day = ? AND origin_service = ?",
                           [day, service])["n"]
         if count >= svc["daily_limit"]:
             raise DailyLimit(f"Lĩnh vực {svc['name_vi']} đã hết số trong ngày ({svc['daily_limit']})",
                              service=service)
     seq = svc["first_number"] if last is None else last + 1
-    ahead = waiting_ahead(db, day, service, priority)
+    ahead = facts["ahead"]
     all_counters = catalog.counters(db)
     row = {
         "id": ticket_id, "day": day, "origin_service": service, "service": service, "seq": seq,
         "code": format_code(svc, seq), "priority": int(bool(priority)), "state": "waiting",
         "issued_at": now, "device_id": device_id, "waiting_ahead": ahead,
-        "eta_minutes": eta_minutes(db, cfg, now, service, ahead, all_counters),
+        "eta_minutes": _eta(ahead, _minutes(cfg, facts["mean_s"]), service, all_counters),
     }
     sql.insert(db, "tickets", row)
     audit.record(db, now, actor, "ticket.issue", ticket_id, code=row["code"], service=service,
@@ -121,19 +123,40 @@ def waiting_ahead(db: Database, day: str, service: str, priority: bool) -> int:
                      [day, service])["n"]
 
 
+# The mean of a service's last few service times, in seconds (NULL when there are none): one row
+# back, not `estimate_sample` rows.
+_MEAN_SERVICE_S = """(SELECT avg(d) FROM (
+        SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
+        WHERE service = :service AND state = 'done' AND finished_at IS NOT NULL
+        ORDER BY finished_at DESC LIMIT :sample)
+    WHERE d IS NOT NULL AND d >= 0)"""
+
+
+def queue_facts(db: Database, cfg: EngineConfig, day: str, service: str, priority: bool) -> dict:
+    """{"last": the day's last number of the service (None before the first), "ahead": tickets
+    waiting before a new one, "mean_s": the mean recent service time (None if none)}."""
+    extra = "AND priority = 1" if priority else ""
+    return sql.first(db, f"""SELECT
+        (SELECT max(seq) FROM tickets WHERE day = :day AND origin_service = :service) AS last,
+        (SELECT coalesce(sum(n), 0) FROM waiting WHERE day = :day AND service = :service {extra}) AS ahead,
+        {_MEAN_SERVICE_S} AS mean_s""", {"day": day, "service": service, "sample": cfg.estimate_sample})
+
+
+def _minutes(cfg: EngineConfig, mean_s: float | None) -> float:
+    return cfg.default_service_minutes if mean_s is None else mean_s / 60.0
+
+
 def average_service_minutes(db: Database, cfg: EngineConfig, service: str) -> float:
     """Mean of the service's last few service times, or the configured default."""
-    # One row back, not `estimate_sample` rows: every row fetched is a GIL hand-off for the
-    # writer thread, which under load waits for the event loop at each one (docs/benchmarks.md).
-    row = sql.first(
-        db, """SELECT avg(d) AS mean FROM (
-                   SELECT finished_at - coalesce(started_at, called_at) AS d FROM tickets
-                   WHERE service = ? AND state = 'done' AND finished_at IS NOT NULL
-                   ORDER BY finished_at DESC LIMIT ?)
-               WHERE d IS NOT NULL AND d >= 0""", [service, cfg.estimate_sample])
-    if row is None or row["mean"] is None:
-        return cfg.default_service_minutes
-    return row["mean"] / 60.0
+    row = sql.first(db, f"SELECT {_MEAN_SERVICE_S} AS mean_s", {"service": service, "sample": cfg.estimate_sample})
+    return _minutes(cfg, row["mean_s"])
+
+
+def _eta(ahead: int, minutes: float, service: str, all_counters: list[dict]) -> int:
+    open_counters = [c for c in all_counters if service in c["services"] and c["state"] == "open"]
+    staffed = [c for c in open_counters if c["officer_id"] is not None]
+    capacity = max(1, len(staffed) or len(open_counters))
+    return int(math.ceil(ahead * minutes / capacity))
 
 
 def eta_minutes(db: Database, cfg: EngineConfig, now: float, service: str, ahead: int,
@@ -141,10 +164,7 @@ def eta_minutes(db: Database, cfg: EngineConfig, now: float, service: str, ahead
     """Estimated wait in whole minutes: tickets ahead × mean service time ÷ open counters."""
     if all_counters is None:
         all_counters = catalog.counters(db)
-    open_counters = [c for c in all_counters if service in c["services"] and c["state"] == "open"]
-    staffed = [c for c in open_counters if c["officer_id"] is not None]
-    capacity = max(1, len(staffed) or len(open_counters))
-    return int(math.ceil(ahead * average_service_minutes(db, cfg, service) / capacity))
+    return _eta(ahead, average_service_minutes(db, cfg, service), service, all_counters)
 
 
 def cancel_unprinted(db: Database, cfg: EngineConfig, now: float, *, ticket_id: str, reason: str,

@@ -67,8 +67,10 @@ def install(socketio, services, namespace) -> None:
 
     def send_ack(eio_sid, ack_id: str, body: dict) -> None:
         # python-socketio's own way out (what its test client and our fuzz harness watch too).
+        # binary=False: an answer is JSON from the engine, never bytes; spares python-socketio's
+        # walk through every value looking for some.
         server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=events.KIOSK, id=int(ack_id),
-                                                         data=[body]))
+                                                         data=[body], binary=False))
 
     def on_message(eio_sid, data, *args):
         split = split_event(data)
