@@ -24,8 +24,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
-# Not benchmarks: a history generator (used by reports_bench) and the docs' screenshot makers.
-HELPERS = {"run_all.py", "history.py", "display_screenshot.py", "reports_screenshots.py"}
+# Not benchmarks: a history generator (used by reports_bench), the docs' screenshot makers, the
+# fault harness's parts (used by faults.py), the CPU cap (used by server_load.py --server-cpu) and
+# the table maker over server_load.py (it needs its runs named: see docs/benchmarks.md).
+HELPERS = {"run_all.py", "history.py", "display_screenshot.py", "reports_screenshots.py", "admin_screenshots.py",
+           "fault_agent.py", "faultproxy.py", "lossyfs.py", "cpucap.py", "load_table.py"}
 
 # Shorter runs for --quick.
 QUICK = {

@@ -21,6 +21,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def center_instance(folder: Path) -> tuple[Path, dict]:
+    """An instance folder under `folder` holding the test center, and the center's secrets
+    (tokens by device, users): what `Production` is then started on."""
+    from server import create_app
+    from tests.conftest import load_test_center
+
+    instance = folder / "instance"
+    app = create_app({"INSTANCE_PATH": str(instance), "secret_key": "test"})
+    center = load_test_center(app)
+    app.extensions["qms"].close()
+    return instance, center
+
+
 class Production:
     """`python -m server run --instance INSTANCE` on a free port; `.url`, `.port`, `.stop()`."""
 

@@ -18,19 +18,14 @@ from pathlib import Path
 import pytest
 import socketio
 
-from server import create_app
-from tests.conftest import load_test_center
-from tests.server.production import Production
+from tests.server.production import Production, center_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def gevent_server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("gevent") / "instance"
-    app = create_app({"INSTANCE_PATH": str(instance), "secret_key": "test"})
-    center = load_test_center(app)
-    app.extensions["qms"].close()
+    instance, center = center_instance(tmp_path_factory.mktemp("gevent"))
     # Many events from one kiosk at once here: above the per-device rate, which is tested apart.
     server = Production(instance, env={"QMS_BROADCAST_INTERVAL_MS": "50", "QMS_DEVICE_EVENTS_BURST": "1000"})
     yield {"url": server.url, "proc": server.proc, "instance": instance, **center}

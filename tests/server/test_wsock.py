@@ -13,20 +13,15 @@ import struct
 
 import pytest
 
-from server import create_app
 from server.wsock import _unmask, accept_key, frame
-from tests.conftest import load_test_center
-from tests.server.production import Production
+from tests.server.production import Production, center_instance
 
 LIMIT = 4096  # max_payload_bytes for this server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("wsock") / "instance"
-    app = create_app({"INSTANCE_PATH": str(instance), "secret_key": "test"})
-    center = load_test_center(app)
-    app.extensions["qms"].close()
+    instance, center = center_instance(tmp_path_factory.mktemp("wsock"))
     srv = Production(instance, env={"QMS_MAX_PAYLOAD_BYTES": str(LIMIT)})
     yield {"srv": srv, **center}
     srv.stop()
