@@ -6,9 +6,9 @@ session opened), about a third of a durable event's CPU (docs/benchmarks.md, "We
 Engine.IO message handler is wrapped here. A text packet `2/kiosk,<ack id>["<event>", ...]`
 naming one of the namespace's events, from a connection that joined `/kiosk`, is decoded once
 and given to `KioskNamespace.answer`, and the acknowledgement is sent through python-socketio's
-own `_send_packet` (`3/kiosk,<ack id>[...]`). Anything else (another namespace, no ack id, an unknown event, a
-binary or malformed packet, a connection not in `/kiosk`) goes on to python-socketio unchanged,
-so it is handled, dropped or reported exactly as before.
+own `_send_packet` (`3/kiosk,<ack id>[...]`). Anything else (another namespace, no ack id, an
+unknown event, a binary or malformed packet, a connection not in `/kiosk`) goes on to
+python-socketio unchanged, so it is handled, dropped or reported exactly as before.
 
 While the server is behind (`Load.behind()`), a write event is answered `busy` from its raw text
 (a prefix and an ack id: no JSON decoding) and nothing else happens: past capacity a refusal
