@@ -217,6 +217,23 @@ class Services:
 
         self.submit(devices.set_online, device_id=device_id, online=online).add_done_callback(done)
 
+    def device_connected(self, sid: str, dev: dict, namespace: str) -> None:
+        """A device's connection joined `namespace`: remembered (to cut it if its token ends) and
+        the device marked online."""
+        self.connections[sid] = {"device": dev["id"], "namespace": namespace, "token_hash": dev["token_hash"]}
+        self.note_presence(dev["id"], online=True)
+
+    def device_left(self, sid: str) -> str | None:
+        """A device's connection closed: the device's id when it was its last connection (the
+        device is then marked offline), else None."""
+        conn = self.connections.pop(sid, None)
+        if conn is None or "device" not in conn:
+            return None
+        if any(c.get("device") == conn["device"] for c in list(self.connections.values())):
+            return None
+        self.note_presence(conn["device"], online=False)
+        return conn["device"]
+
     def sync_presence(self) -> None:
         """If a presence write failed, set every device's presence from the connections held."""
         if not self.presence_stale:

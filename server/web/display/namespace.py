@@ -51,16 +51,10 @@ class DisplayNamespace(Namespace):
             return
         if "display" not in dev["roles"]:
             return
-        self.services.connections[request.sid] = {"device": dev["id"], "namespace": events.DISPLAY,
-                                                  "token_hash": dev["token_hash"]}
-        self.services.note_presence(dev["id"], online=True)
+        self.services.device_connected(request.sid, dev, events.DISPLAY)
 
     def on_disconnect(self, *_reason):
-        conn = self.services.connections.pop(request.sid, None)
-        if conn is None:
-            return
-        if not any(c.get("device") == conn["device"] for c in list(self.services.connections.values())):
-            self.services.note_presence(conn["device"], online=False)
+        self.services.device_left(request.sid)
 
     def on_snapshot(self, *_args):
         """A display that came back from sleep asks for the current state."""

@@ -97,18 +97,12 @@ class KioskNamespace(Namespace):
             # python-socketio's own exception: the builtin one of the same name reaches the
             # client as "Connection refused by server", not as `unauthorized`.
             raise Refused(events.UNAUTHORIZED)
-        self.services.connections[request.sid] = {"device": dev["id"], "namespace": events.KIOSK,
-                                                  "token_hash": dev["token_hash"]}
-        self.services.note_presence(dev["id"], online=True)
+        self.services.device_connected(request.sid, dev, events.KIOSK)
 
     def on_disconnect(self, *_reason):
-        conn = self.services.connections.pop(request.sid, None)
-        if conn is None:
-            return
-        still = any(c.get("device") == conn["device"] for c in list(self.services.connections.values()))
-        if not still:
-            self.rate.forget(conn["device"])
-            self.services.note_presence(conn["device"], online=False)
+        gone = self.services.device_left(request.sid)
+        if gone is not None:
+            self.rate.forget(gone)
 
     # -- events ------------------------------------------------------------------------------
     def answer(self, sid: str, event: str, args: tuple, report) -> dict | None:
