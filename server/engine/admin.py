@@ -776,7 +776,7 @@ def check_setting(name: str, value):
         if re.search(r"\s", value):
             raise _bad("%(field)s không được có khoảng trắng", field=field)
         return value
-    if name == "track_url":
+    if name in ("track_url", "province_push_url"):  # optional web addresses
         value = _text(value, field, limit=300)
         if value and not re.match(r"^https?://[^\s/]+", value):
             raise _bad("%(field)s phải bắt đầu bằng http:// hoặc https://", field=field)
@@ -800,11 +800,6 @@ def check_setting(name: str, value):
         return _int(value, field, lo=1, hi=99999)
     if name == "rating_three_levels":
         return check_three_levels(value)
-    if name == "province_push_url":
-        value = _text(value, field, limit=300)
-        if value and not re.match(r"^https?://[^\s/]+", value):
-            raise _bad("%(field)s phải bắt đầu bằng http:// hoặc https://", field=field)
-        return value
     if name == "province_push_token":
         value = _text(value, field, limit=300)
         if re.search(r"\s", value):
